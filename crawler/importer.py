@@ -1,0 +1,187 @@
+"""Reading seed-format files from disk, and writing them back.
+
+``find_seed_files`` expands the paths a user gave (files and folders, walked
+recursively) into ``.txt`` files; ``read_seed_file`` turns one file into an
+``Article`` or raises ``InputFileError`` naming the file and what is wrong
+with it, so one bad file never stops an import.
+
+Export writes ``NNN_<16 hex>.txt`` files (the seed's own naming) plus a
+``manifest.jsonl`` with what the seed format has no line for (URL, outlet,
+exact publication and fetch times). Importing a folder with that manifest
+restores those fields, so export followed by import gives the same records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from crawler.errors import InputFileError, SeedFormatError
+from crawler.items import Article
+from crawler.seedformat import parse_seed_text, render_seed_text
+
+#: Files larger than this are refused: a news article is a few kilobytes.
+MAX_SEED_FILE_BYTES = 2 * 1024 * 1024
+MANIFEST_NAME = "manifest.jsonl"
+SEED_SUFFIX = ".txt"
+
+
+@dataclass(frozen=True)
+class FoundFiles:
+    """The seed files under the paths a user gave, and the paths that could not be used."""
+
+    #: Readable-looking ``.txt`` files, in a stable order.
+    files: list[Path]
+    #: (path, reason) for each given path that could not be used.
+    problems: list[tuple[Path, str]]
+
+
+def find_seed_files(paths: Iterable[str | Path]) -> FoundFiles:
+    """Expand files and folders (recursively) into seed-format ``.txt`` files."""
+    files: list[Path] = []
+    problems: list[tuple[Path, str]] = []
+    for given in map(Path, paths):
+        if given.is_dir():
+            found: list[Path] = []
+
+            def _walk_error(error: OSError, root: Path = given) -> None:
+                problems.append((Path(error.filename or root), f"cannot read: {error.strerror}"))
+
+            for root, dirs, names in os.walk(given, onerror=_walk_error):
+                dirs.sort()
+                found.extend(Path(root) / n for n in names if n.endswith(SEED_SUFFIX))
+            files.extend(sorted(found))
+        elif given.is_file():
+            files.append(given)
+        elif given.exists():
+            problems.append((given, "is neither a file nor a folder"))
+        else:
+            problems.append((given, "does not exist"))
+    return FoundFiles(files, problems)
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Decode a seed file's bytes as UTF-8 (a BOM is allowed, UTF-16 with BOM too)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputFileError(f"{name}: broken UTF-16 text ({exc.reason})") from exc
+    if b"\x00" in data[:8192]:
+        raise InputFileError(f"{name}: looks like a binary file, not a seed-format text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{name}: is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "convert it first, e.g. `iconv -f WINDOWS-1256 -t UTF-8` for Arabic "
+            "or `-f WINDOWS-1251` for Russian"
+        ) from exc
+
+
+def read_seed_file(path: Path, *, max_bytes: int = MAX_SEED_FILE_BYTES) -> Article:
+    """Read one seed-format file; its name is kept as ``source_file``."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputFileError(
+                f"{path}: {size:,} bytes is too large for one article "
+                f"(limit {max_bytes:,}); is it really a seed-format file?"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    if not data.strip():
+        raise InputFileError(f"{path}: the file is empty")
+    text = decode_text(data, str(path))
+    try:
+        return parse_seed_text(text, source_file=path.name)
+    except SeedFormatError as exc:
+        raise InputFileError(f"{path}: {exc}") from exc
+
+
+def load_manifest(folder: Path) -> dict[str, dict[str, Any]]:
+    """The export manifest of ``folder`` by file name; empty when there is none or it is broken."""
+    manifest = folder / MANIFEST_NAME
+    entries: dict[str, dict[str, Any]] = {}
+    try:
+        lines = manifest.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return entries
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("file"), str):
+            entries[entry["file"]] = entry
+    return entries
+
+
+def apply_manifest(article: Article, entry: dict[str, Any] | None) -> Article:
+    """Restore the fields the seed format has no line for from a manifest entry."""
+    if not entry:
+        return article
+
+    def _time(name: str) -> datetime | None:
+        value = entry.get(name)
+        try:
+            return datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
+
+    published = _time("published_at")
+    return replace(
+        article,
+        url=entry.get("url") or article.url,
+        outlet=entry.get("outlet") or article.outlet,
+        fetched_at=_time("fetched_at") or article.fetched_at,
+        published=published or article.published,
+        published_source=entry.get("published_source") or article.published_source,
+        published_precision=entry.get("published_precision") or article.published_precision,
+        language=entry.get("language") or article.language,
+    )
+
+
+def seed_file_name(index: int, article: Article, total: int) -> str:
+    """``NNN_<16 hex>.txt``: a running number and a hash of the article's key."""
+    width = max(3, len(str(max(total - 1, 0))))
+    digest = hashlib.sha256(article.key.encode("utf-8")).hexdigest()[:16]
+    return f"{index:0{width}d}_{digest}{SEED_SUFFIX}"
+
+
+def manifest_entry(name: str, article: Article) -> dict[str, Any]:
+    """The manifest line for one exported file."""
+    return {
+        "file": name,
+        "url": article.url,
+        "outlet": article.outlet,
+        "language": article.language,
+        "published_at": article.published.isoformat() if article.published else None,
+        "published_source": article.published_source,
+        "published_precision": article.published_precision,
+        "fetched_at": article.fetched_at.isoformat() if article.fetched_at else None,
+        "source_file": article.source_file,
+        "content_hash": article.content_hash,
+    }
+
+
+def write_seed_files(articles: Iterable[Article], folder: Path, total: int) -> Iterator[Path]:
+    """Write each article as a seed file into ``folder`` (created if needed); yields the paths.
+
+    File names never come from titles, so nothing is written outside ``folder``.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / MANIFEST_NAME).open("w", encoding="utf-8") as manifest:
+        for index, article in enumerate(articles):
+            name = seed_file_name(index, article, total)
+            path = folder / name
+            path.write_text(render_seed_text(article), encoding="utf-8")
+            manifest.write(json.dumps(manifest_entry(name, article), ensure_ascii=False) + "\n")
+            yield path

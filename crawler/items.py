@@ -1,0 +1,203 @@
+"""The records that flow through wirecrawl.
+
+Every record is a frozen dataclass: a later stage builds a new record
+(``dataclasses.replace`` or a wrapper such as ``Deduped``) instead of mutating
+the one it was given. Scrapy accepts dataclass instances as items, so the
+spiders yield these directly.
+
+Records in this module:
+
+``Article``
+    one news article as one outlet published it (the seed format's fields);
+``Block``
+    one paragraph or subheading of an article body;
+``Alternate``
+    another language edition of the same article ("Ru En" on the seed site);
+``FeedEntry``
+    one entry of a feed, before its page is fetched;
+``ParsedFeed``
+    a feed document read into entries, with its polling hints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+#: How a body block is used on the page.
+BlockKind = Literal["paragraph", "subheading"]
+
+#: Where a publication date was read from.
+#: ``text`` - the date line printed on the page or seed file;
+#: ``meta`` - HTML metadata (``article:published_time``, JSON-LD ...);
+#: ``feed`` - the feed entry's pubDate/updated;
+#: ``url`` - a date in the URL path (``.../2022-02-09-12345``);
+#: ``fetched`` - unknown, the fetch time stands in (never used for "who was first").
+DateSource = Literal["text", "meta", "feed", "url", "fetched", ""]
+
+#: How much of the publication time is known.
+DatePrecision = Literal["day", "minute", "second", ""]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of an article body, in reading order."""
+
+    #: The block's text, whitespace-collapsed, as printed.
+    text: str
+    #: ``paragraph`` for running text, ``subheading`` for a section title inside the body.
+    kind: BlockKind = "paragraph"
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """Another language edition of the same article."""
+
+    #: ISO 639-1 code of the edition (``ru``, ``en``, ``ar`` ...).
+    language: str
+    #: URL of that edition when known, else empty.
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as published by one outlet.
+
+    Only ``title`` and ``body`` are required; everything else is filled in
+    when the source says it. ``content_hash`` is computed from the title and
+    body, so two identical copies hash alike whatever their URL.
+    """
+
+    #: Headline as printed.
+    title: str
+    #: Body in reading order: paragraphs, with subheadings marked.
+    body: tuple[Block, ...]
+    #: Canonical URL (tracking parameters and fragment removed); empty when unknown,
+    #: e.g. for a seed file imported from disk.
+    url: str = ""
+    #: The outlet that published it: its site's host name without ``www.``.
+    outlet: str = ""
+    #: Publication time; timezone-aware when the source gives a zone or offset,
+    #: naive when it does not. None when unknown.
+    published: datetime | None = None
+    #: The date exactly as printed ("٠٩ فبراير ٢٠٢٢"), kept for the seed format.
+    published_text: str = ""
+    #: Where ``published`` came from (see ``DateSource``).
+    published_source: DateSource = ""
+    #: How much of ``published`` is known: a date alone is ``day``.
+    published_precision: DatePrecision = ""
+    #: ISO 639-1 code of the article's language; empty when unknown.
+    language: str = ""
+    #: Other language editions of the same article, in the order the page lists them.
+    alternates: tuple[Alternate, ...] = ()
+    #: Bylines, in the order printed.
+    authors: tuple[str, ...] = ()
+    #: The publisher line printed under the body
+    #: (``مجموعة الرؤية الاستراتيجية "روسيا - العالم الإسلامي"``).
+    publisher: str = ""
+    #: Photo credit as printed after its label ("Creative Commons").
+    photo_credit: str = ""
+    #: Normalised id of the wire agency the text comes from (``tass``, ``ria``,
+    #: ``reuters`` ...); None when the article names no agency.
+    wire_agency: str | None = None
+    #: The attribution exactly as printed ("المصدر: تاس", "(Reuters) -", "сообщает ТАСС").
+    attribution: str = ""
+    #: When wirecrawl fetched the page or read the file (timezone-aware, UTC).
+    fetched_at: datetime | None = None
+    #: Name of the file the record was imported from (seed files); empty for crawled pages.
+    source_file: str = ""
+    #: Hex digest of the whitespace-normalised title and body; equal for exact copies.
+    #: Always derived (never passed in), so ``dataclasses.replace`` keeps it true.
+    content_hash: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "content_hash", compute_content_hash(self.title, self.body))
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        """The body's paragraph texts, subheadings left out."""
+        return tuple(b.text for b in self.body if b.kind == "paragraph")
+
+    @property
+    def body_text(self) -> str:
+        """The body as plain text, one block per line pair."""
+        return "\n\n".join(b.text for b in self.body)
+
+    @property
+    def key(self) -> str:
+        """The identity of the record in the store: its URL, or its content when it has none."""
+        return self.url or f"sha256:{self.content_hash}"
+
+
+def _squash(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def compute_content_hash(title: str, body: tuple[Block, ...]) -> str:
+    """SHA-256 over the NFC, whitespace-collapsed title and body blocks."""
+    digest = hashlib.sha256()
+    digest.update(_squash(title).encode("utf-8"))
+    for block in body:
+        digest.update(b"\n")
+        digest.update(block.kind[0].encode("ascii"))
+        digest.update(_squash(block.text).encode("utf-8"))
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One entry of a feed, as the feed describes it (before its page is fetched)."""
+
+    #: Stable identity of the entry: its guid/id, else its link, else a hash of link and title.
+    entry_id: str
+    #: Absolute URL of the article page (resolved against the feed URL); empty when none.
+    link: str
+    #: Entry title, plain text.
+    title: str = ""
+    #: Publication time, timezone-aware; None when the feed gives none or it cannot be read.
+    published: datetime | None = None
+    #: The publication date exactly as the feed printed it.
+    published_text: str = ""
+    #: Last update time, timezone-aware, when the feed gives one.
+    updated: datetime | None = None
+    #: Summary/description as plain text.
+    summary: str = ""
+    #: Full text as HTML when the feed carries it (``content:encoded``, Atom content).
+    content_html: str = ""
+    #: Author names.
+    authors: tuple[str, ...] = ()
+    #: Category/tag labels.
+    categories: tuple[str, ...] = ()
+    #: Language of the entry when the feed says (ISO 639-1), else empty.
+    language: str = ""
+    #: The guid/id exactly as the feed printed it (may differ from the link).
+    guid: str = ""
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A feed document read into entries, with the hints it gives for polling."""
+
+    #: URL the feed was fetched from (after redirects).
+    url: str
+    #: Feed format: ``rss20``, ``rss10``, ``rss09x``, ``atom10``, ``atom03``, ``jsonfeed`` ...
+    format: str
+    #: Feed title, plain text.
+    title: str = ""
+    #: Home page of the site the feed belongs to.
+    site_url: str = ""
+    #: Language the feed declares (ISO 639-1), else empty.
+    language: str = ""
+    #: Entries in document order.
+    entries: tuple[FeedEntry, ...] = ()
+    #: RSS ``<ttl>`` in minutes, when given.
+    ttl_minutes: int | None = None
+    #: RSS ``<skipHours>``: hours (0-23, GMT) in which the feed asks not to be polled.
+    skip_hours: frozenset[int] = frozenset()
+    #: RSS ``<skipDays>``: weekday names in which the feed asks not to be polled.
+    skip_days: frozenset[str] = frozenset()
+    #: Harmless problems met while parsing (recovered bozo cases), for the fetch log.
+    problems: tuple[str, ...] = ()

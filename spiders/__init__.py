@@ -1,0 +1,1 @@
+"""Scrapy spiders of wirecrawl: they only route requests and records between core functions."""
