@@ -1041,3 +1041,29 @@ def detect_wire(paragraphs: Sequence[str], *, source_line: str = "") -> WireAttr
     """
     found = find_attributions(paragraphs, source_line=source_line)
     return found[0] if found else None
+
+
+def _agency_domains() -> dict[str, str]:
+    domains: dict[str, str] = {}
+    for agency in AGENCIES.values():
+        for spellings in agency.names.values():
+            for spelling in spellings:
+                if "." in spelling and " " not in spelling and spelling.isascii():
+                    domains[spelling.lower()] = agency.id
+    return domains
+
+
+_AGENCY_DOMAINS = _agency_domains()
+
+
+def agency_of_outlet(outlet: str) -> str | None:
+    """The agency whose own site ``outlet`` is ("tass.ru", "arabic.rt.com" -> "rt"); else None.
+
+    Among copies published at the same moment, the agency's own copy is the original.
+    """
+    host = outlet.lower().strip(".")
+    while host:
+        if host in _AGENCY_DOMAINS:
+            return _AGENCY_DOMAINS[host]
+        _, _, host = host.partition(".")
+    return None

@@ -10,16 +10,23 @@ Tables (columns are named so that ``SELECT`` and Datasette facets read naturally
 
 ``articles``      one row per stored article: seed-format fields, folded text, cluster fields
 ``articles_fts``  FTS5 index over the folded title and body (``title_folded``, ``body_folded``)
-``clusters``      one row per reprint cluster: canonical article, size, first publication
+``clusters``      one row per reprint cluster, named after its canonical (earliest) article
 ``dedup_params``  the parameters the persisted reprint index was built with
 ``signatures``    MinHash signature of each article (the persistent index)
-``lsh_bands``     band buckets of each signature, indexed for candidate search
+``lsh_bands``     LSH band keys of each signature, indexed for candidate search
+``outlet_lines``  how many articles of an outlet carry a given edge block (boilerplate)
 ``feeds``         feeds to poll, with conditional-request state and schedule
 ``crawl_runs``    one row per crawl or import run with its figures
 ``fetch_log``     one row per HTTP fetch: status, outcome, error, size, time
+
+The DDL is written out in SQL rather than built from Python dicts: column
+order, constraints, deferred foreign keys and the FTS triggers are part of
+the interface that Datasette and ``sqlite-utils`` users see.
 """
 
 from __future__ import annotations
+
+import sqlite3
 
 from sqlite_utils import Database, Migrations
 
@@ -28,147 +35,176 @@ from crawler.errors import StoreError
 MIGRATION_SET = "wirecrawl"
 migrations = Migrations(MIGRATION_SET)
 
+_M001 = """
+CREATE TABLE clusters (
+    id INTEGER PRIMARY KEY,              -- the article id of the canonical member
+    canonical_article_id INTEGER NOT NULL,
+    size INTEGER NOT NULL DEFAULT 1,
+    first_published_at TEXT,             -- when the canonical was published (as stored)
+    first_published_at_utc TEXT,
+    last_published_at_utc TEXT,
+    first_seen_at TEXT,                  -- when wirecrawl first stored a member
+    wire_agency TEXT,
+    language TEXT,
+    outlets INTEGER NOT NULL DEFAULT 1,  -- distinct outlets among the members
+    updated_at TEXT
+);
+CREATE INDEX idx_clusters_size ON clusters (size DESC, first_published_at_utc DESC);
+CREATE INDEX idx_clusters_first ON clusters (first_published_at_utc);
+
+CREATE TABLE feeds (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    title TEXT,
+    site_url TEXT,
+    language TEXT,
+    added_at TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    body_hash TEXT,
+    last_fetched_at TEXT,
+    last_status INTEGER,
+    last_outcome TEXT,
+    last_error TEXT,
+    error_streak INTEGER NOT NULL DEFAULT 0,
+    next_due_at TEXT,
+    interval_seconds INTEGER,
+    interval_reason TEXT,
+    dead INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,            -- canonical URL, or sha256:<content hash> without one
+    url TEXT,
+    outlet TEXT,
+    title TEXT NOT NULL,
+    published_at TEXT,                   -- ISO 8601, with offset when the source gave one
+    published_at_utc TEXT,               -- the same moment in UTC, for sorting
+    published_text TEXT,                 -- the date as printed
+    published_source TEXT,               -- text, meta, feed, url
+    published_precision TEXT,            -- day, minute, second
+    language TEXT,
+    alternates TEXT,                     -- JSON list of {language, url}
+    body TEXT NOT NULL,                  -- JSON list of {kind, text}
+    body_text TEXT,
+    authors TEXT,                        -- JSON list
+    publisher TEXT,
+    photo_credit TEXT,
+    wire_agency TEXT,
+    attribution TEXT,
+    fetched_at TEXT,
+    stored_at TEXT,
+    source_file TEXT,
+    feed_id INTEGER REFERENCES feeds(id),
+    content_hash TEXT NOT NULL,
+    word_count INTEGER,
+    title_folded TEXT,
+    body_folded TEXT,
+    cluster_id INTEGER REFERENCES clusters(id) DEFERRABLE INITIALLY DEFERRED,
+    is_canonical INTEGER,
+    matched_to INTEGER REFERENCES articles(id) DEFERRABLE INITIALLY DEFERRED,
+    jaccard REAL,
+    containment REAL,
+    dedup_rule TEXT                      -- the parameters the membership was decided with
+);
+CREATE INDEX idx_articles_content_hash ON articles (content_hash);
+CREATE INDEX idx_articles_cluster ON articles (cluster_id);
+CREATE INDEX idx_articles_published ON articles (published_at_utc);
+CREATE INDEX idx_articles_outlet ON articles (outlet, published_at_utc);
+CREATE INDEX idx_articles_wire ON articles (wire_agency, published_at_utc);
+CREATE INDEX idx_articles_source_file ON articles (source_file);
+CREATE INDEX idx_articles_matched_to ON articles (matched_to);
+
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+    title_folded, body_folded, content='articles', content_rowid='id'
+);
+CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts (rowid, title_folded, body_folded)
+    VALUES (new.id, new.title_folded, new.body_folded);
+END;
+CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title_folded, body_folded)
+    VALUES ('delete', old.id, old.title_folded, old.body_folded);
+END;
+-- Only a change of the text re-indexes it; cluster updates do not.
+CREATE TRIGGER articles_au AFTER UPDATE OF title_folded, body_folded ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title_folded, body_folded)
+    VALUES ('delete', old.id, old.title_folded, old.body_folded);
+    INSERT INTO articles_fts (rowid, title_folded, body_folded)
+    VALUES (new.id, new.title_folded, new.body_folded);
+END;
+
+CREATE TABLE dedup_params (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+
+CREATE TABLE signatures (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+    hashvalues BLOB NOT NULL,            -- num_perm little-endian uint32
+    shingle_count INTEGER NOT NULL,
+    lede_hashvalues BLOB                 -- MinHash of the first words, for excerpts
+);
+
+CREATE TABLE lsh_bands (
+    bucket INTEGER NOT NULL,             -- band number mixed with the band's values
+    article_id INTEGER NOT NULL,         -- an article id; no foreign key: nothing indexes it
+    PRIMARY KEY (bucket, article_id)
+) WITHOUT ROWID;
+
+CREATE TABLE outlet_lines (
+    outlet TEXT NOT NULL,
+    line_hash INTEGER NOT NULL,
+    articles INTEGER NOT NULL,           -- articles of the outlet carrying the block
+    pending_ids TEXT,                    -- their ids while fewer than the boilerplate threshold
+    PRIMARY KEY (outlet, line_hash)
+) WITHOUT ROWID;
+
+CREATE TABLE crawl_runs (
+    id INTEGER PRIMARY KEY,
+    command TEXT,
+    started_at TEXT,
+    finished_at TEXT,
+    status TEXT,
+    feeds_polled INTEGER,
+    pages_fetched INTEGER,
+    articles_new INTEGER,
+    articles_known INTEGER,
+    reprints INTEGER,
+    errors INTEGER,
+    note TEXT
+);
+
+CREATE TABLE fetch_log (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES crawl_runs(id),
+    feed_id INTEGER REFERENCES feeds(id),
+    url TEXT,
+    fetched_at TEXT,
+    status INTEGER,
+    outcome TEXT,
+    error TEXT,
+    bytes INTEGER,
+    elapsed_ms INTEGER,
+    items_new INTEGER
+);
+CREATE INDEX idx_fetch_log_feed ON fetch_log (feed_id, fetched_at);
+"""
+
+
+def _execute_script(db: Database, script: str) -> None:
+    # executescript() would COMMIT the migration's transaction; run statement by statement.
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if line.rstrip().endswith(";") and sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        db.execute(statement)
+
 
 @migrations(name="m001_initial")
 def m001_initial(db: Database) -> None:
-    db.table("clusters").create(
-        {
-            "id": int,
-            "canonical_article_id": int,
-            "size": int,
-            "first_published_at": str,
-            "first_seen_at": str,
-            "wire_agency": str,
-            "language": str,
-            "updated_at": str,
-        },
-        pk="id",
-        not_null={"size"},
-        defaults={"size": 0},
-    )
-    db.table("feeds").create(
-        {
-            "id": int,
-            "url": str,
-            "title": str,
-            "site_url": str,
-            "language": str,
-            "added_at": str,
-            "etag": str,
-            "last_modified": str,
-            "body_hash": str,
-            "last_fetched_at": str,
-            "last_status": int,
-            "last_outcome": str,
-            "last_error": str,
-            "error_streak": int,
-            "next_due_at": str,
-            "interval_seconds": int,
-            "interval_reason": str,
-            "dead": int,
-        },
-        pk="id",
-        not_null={"url", "error_streak", "dead"},
-        defaults={"error_streak": 0, "dead": 0},
-    )
-    db.table("feeds").create_index(["url"], unique=True)
-    db.table("articles").create(
-        {
-            "id": int,
-            "key": str,
-            "url": str,
-            "outlet": str,
-            "title": str,
-            "published_at": str,
-            "published_at_utc": str,
-            "published_text": str,
-            "published_source": str,
-            "published_precision": str,
-            "language": str,
-            "alternates": str,
-            "body": str,
-            "body_text": str,
-            "authors": str,
-            "publisher": str,
-            "photo_credit": str,
-            "wire_agency": str,
-            "attribution": str,
-            "fetched_at": str,
-            "stored_at": str,
-            "source_file": str,
-            "feed_id": int,
-            "content_hash": str,
-            "word_count": int,
-            "title_folded": str,
-            "body_folded": str,
-            "cluster_id": int,
-            "is_canonical": int,
-            "matched_to": int,
-            "jaccard": float,
-            "containment": float,
-        },
-        pk="id",
-        not_null={"key", "title", "body", "content_hash"},
-        foreign_keys=[("cluster_id", "clusters", "id"), ("feed_id", "feeds", "id")],
-    )
-    db.table("articles").create_index(["key"], unique=True)
-    db.table("articles").create_index(["content_hash"])
-    db.table("articles").create_index(["cluster_id"])
-    db.table("articles").create_index(["published_at_utc"])
-    db.table("articles").create_index(["outlet", "published_at_utc"])
-    db.table("articles").create_index(["wire_agency", "published_at_utc"])
-    db.table("articles").create_index(["source_file"])
-    db.table("articles").enable_fts(
-        ["title_folded", "body_folded"], fts_version="FTS5", create_triggers=True
-    )
-    db.table("clusters").create_index(["size", "first_published_at"])
-    db.table("dedup_params").create({"name": str, "value": str}, pk="name")
-    db.table("signatures").create(
-        {"article_id": int, "hashvalues": bytes, "shingle_count": int},
-        pk="article_id",
-        foreign_keys=[("article_id", "articles", "id")],
-    )
-    db.table("lsh_bands").create(
-        {"band": int, "bucket": int, "article_id": int},
-        foreign_keys=[("article_id", "articles", "id")],
-    )
-    db.table("lsh_bands").create_index(["band", "bucket"])
-    db.table("lsh_bands").create_index(["article_id"])
-    db.table("crawl_runs").create(
-        {
-            "id": int,
-            "command": str,
-            "started_at": str,
-            "finished_at": str,
-            "status": str,
-            "feeds_polled": int,
-            "pages_fetched": int,
-            "articles_new": int,
-            "articles_known": int,
-            "reprints": int,
-            "errors": int,
-            "note": str,
-        },
-        pk="id",
-    )
-    db.table("fetch_log").create(
-        {
-            "id": int,
-            "run_id": int,
-            "feed_id": int,
-            "url": str,
-            "fetched_at": str,
-            "status": int,
-            "outcome": str,
-            "error": str,
-            "bytes": int,
-            "elapsed_ms": int,
-            "items_new": int,
-        },
-        pk="id",
-        foreign_keys=[("run_id", "crawl_runs", "id"), ("feed_id", "feeds", "id")],
-    )
-    db.table("fetch_log").create_index(["feed_id", "fetched_at"])
+    _execute_script(db, _M001)
 
 
 def known_migrations() -> list[str]:
@@ -176,7 +212,7 @@ def known_migrations() -> list[str]:
     return [m.name for m in migrations._migrations]
 
 
-def apply_migrations(db: Database) -> list[str]:
+def apply_migrations(db: Database, store_name: str) -> list[str]:
     """Bring the schema of ``db`` up to date; returns the names of the migrations applied.
 
     Raises ``StoreError`` when the file was written by a newer wirecrawl.
@@ -185,9 +221,8 @@ def apply_migrations(db: Database) -> list[str]:
     unknown = [name for name in applied if name not in known_migrations()]
     if unknown:
         raise StoreError(
-            f"the store {db.conn.execute('PRAGMA database_list').fetchone()[2]} was upgraded "
-            f"by a newer wirecrawl (schema step {unknown[-1]} is unknown here); "
-            "upgrade wirecrawl to open it"
+            f"the store {store_name} was upgraded by a newer wirecrawl (schema step "
+            f"{unknown[-1]} is unknown here); upgrade wirecrawl to open it"
         )
     pending = [m.name for m in migrations.pending(db)]
     if pending:

@@ -9,6 +9,7 @@ normaliser as the indexed columns, so أ/ا/إ, ة/ه, ى/ي, tatweel, harakat a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from crawler.text import normalise
@@ -136,3 +137,157 @@ def stats(store: Store) -> dict[str, Any]:
         "wire_agencies": _grouped(store, "wire_agency"),
         "size_bytes": store.path.stat().st_size if store.path.exists() else 0,
     }
+
+
+@dataclass(frozen=True)
+class ClusterMember:
+    """One article of a reprint cluster, with why it is there."""
+
+    article_id: int
+    url: str
+    source_file: str
+    outlet: str
+    title: str
+    #: Publication time as stored (ISO 8601, the outlet's own offset), or empty.
+    published: str
+    #: The same moment in UTC ("2026-11-23T04:05:00Z"), or empty.
+    published_utc: str
+    language: str
+    #: Wire agency id, or empty.
+    wire: str
+    #: Estimated Jaccard with ``matched_to`` (None for the canonical).
+    jaccard: float | None
+    #: Estimated containment with ``matched_to`` (None for the canonical).
+    containment: float | None
+    #: The article it was matched to: the cluster's canonical (None for the canonical itself).
+    matched_to: int | None
+    #: True for the canonical (earliest) member.
+    is_canonical: bool
+    #: Minutes after the canonical's publication, when both times are known.
+    minutes_after: float | None
+    #: The parameters the membership was decided with.
+    rule: str
+
+
+@dataclass(frozen=True)
+class ClusterSummary:
+    """A reprint cluster: its canonical article and every member in publication order."""
+
+    cluster_id: int
+    size: int
+    outlets: int
+    first_published_at: str
+    wire_agency: str
+    language: str
+    canonical: ClusterMember
+    members: tuple[ClusterMember, ...]
+
+
+_MEMBER_COLUMNS = (
+    "id, coalesce(url, ''), coalesce(source_file, ''), coalesce(outlet, ''), title, "
+    "coalesce(published_at, ''), coalesce(language, ''), coalesce(wire_agency, ''), jaccard, "
+    "containment, matched_to, is_canonical, published_at_utc, coalesce(dedup_rule, '')"
+)
+
+
+def _minutes_between(start: str | None, end: str | None) -> float | None:
+    if not start or not end:
+        return None
+    delta = datetime.fromisoformat(end.replace("Z", "+00:00")) - datetime.fromisoformat(
+        start.replace("Z", "+00:00")
+    )
+    return round(delta.total_seconds() / 60, 1)
+
+
+def _members(store: Store, cluster_id: int) -> list[ClusterMember]:
+    rows = store.db.conn.execute(
+        f"SELECT {_MEMBER_COLUMNS} FROM articles WHERE cluster_id = ? "
+        "ORDER BY is_canonical DESC, coalesce(published_at_utc, '9999'), id",
+        [cluster_id],
+    ).fetchall()
+    canonical_time = rows[0][12] if rows and rows[0][11] else None
+    return [
+        ClusterMember(
+            article_id=r[0],
+            url=r[1],
+            source_file=r[2],
+            outlet=r[3],
+            title=r[4],
+            published=r[5],
+            published_utc=r[12] or "",
+            language=r[6],
+            wire=r[7],
+            jaccard=r[8],
+            containment=r[9],
+            matched_to=r[10],
+            is_canonical=bool(r[11]),
+            minutes_after=_minutes_between(canonical_time, r[12]),
+            rule=r[13],
+        )
+        for r in rows
+    ]
+
+
+def _summary(store: Store, row: tuple) -> ClusterSummary:
+    members = _members(store, row[0])
+    return ClusterSummary(
+        cluster_id=row[0],
+        size=row[1],
+        outlets=row[2],
+        first_published_at=row[3] or "",
+        wire_agency=row[4] or "",
+        language=row[5] or "",
+        canonical=members[0],
+        members=tuple(members),
+    )
+
+
+def list_clusters(
+    store: Store,
+    *,
+    min_size: int = 2,
+    since: str | None = None,
+    wire: str | None = None,
+    outlet: str | None = None,
+    limit: int | None = 50,
+) -> list[ClusterSummary]:
+    """Clusters biggest and newest first; ``min_size`` 2 leaves out articles nobody reprinted."""
+    where = ["size >= ?"]
+    params: list[Any] = [min_size]
+    if since:
+        where.append("first_published_at_utc >= ?")
+        params.append(since)
+    if wire:
+        where.append("wire_agency = ?")
+        params.append(wire)
+    if outlet:
+        where.append("id IN (SELECT cluster_id FROM articles WHERE outlet = ?)")
+        params.append(outlet)
+    sql = (
+        "SELECT id, size, outlets, first_published_at, wire_agency, language FROM clusters "
+        f"WHERE {' AND '.join(where)} "
+        "ORDER BY size DESC, coalesce(first_published_at_utc, '') DESC, id DESC"
+    )
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    rows = store.db.conn.execute(sql, params).fetchall()
+    return [_summary(store, row) for row in rows]
+
+
+def get_cluster(store: Store, cluster_id: int) -> ClusterSummary | None:
+    """One cluster by id (the article id of its canonical), or None."""
+    row = store.db.conn.execute(
+        "SELECT id, size, outlets, first_published_at, wire_agency, language FROM clusters "
+        "WHERE id = ?",
+        [cluster_id],
+    ).fetchone()
+    return _summary(store, row) if row else None
+
+
+def cluster_of_article(store: Store, article_id: int) -> int | None:
+    """The cluster id of an article, or None."""
+    row = store.db.conn.execute(
+        "SELECT cluster_id FROM articles WHERE id = ?", [article_id]
+    ).fetchone()
+    return row[0] if row else None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,13 +24,23 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from crawler import dedup
+from crawler.dedup import DEFAULT_PARAMS, DedupParams, Membership, PreparedText
 from crawler.errors import StoreError
 from crawler.items import Alternate, Article, Block
 from crawler.text import normalise
+from crawler.wire import agency_of_outlet
 from storage.migrations import apply_migrations
+from storage.reprints import ReprintIndex
 
 #: How long a writer waits for another writer's transaction before giving up.
 BUSY_TIMEOUT_MS = 30_000
+#: Articles whose bodies are folded in one numpy pass.
+PREPARE_BATCH = 32
+#: SQLite page cache per connection, in KiB.
+CACHE_KIB = 64 * 1024
+#: Bytes of the file SQLite may memory-map for reading.
+MMAP_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,10 @@ class SaveResult:
     article_id: int
     #: True when the article was new; False when a record with the same key was already stored.
     created: bool
+    #: Its cluster membership when it was new (None for a known article).
+    membership: Membership | None = None
+    #: Other articles that changed cluster because this one arrived (an early copy arriving late).
+    moved: int = 0
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -60,8 +74,11 @@ def _parse_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def article_to_row(article: Article) -> dict[str, Any]:
-    """The ``articles`` columns for ``article`` (without id and cluster fields)."""
+def article_to_row(article: Article, folded_body: str | None = None) -> dict[str, Any]:
+    """The ``articles`` columns for ``article`` (without id and cluster fields).
+
+    ``folded_body`` is the body already folded (by dedup's preparation), to fold it only once.
+    """
     return {
         "key": article.key,
         "url": article.url or None,
@@ -91,7 +108,7 @@ def article_to_row(article: Article) -> dict[str, Any]:
         "content_hash": article.content_hash,
         "word_count": len(article.body_text.split()),
         "title_folded": normalise(article.title),
-        "body_folded": normalise(article.body_text),
+        "body_folded": normalise(article.body_text) if folded_body is None else folded_body,
     }
 
 
@@ -128,6 +145,11 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
             conn = sqlite3.connect(str(path))
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
+        # The band index is written and read at random places: a page cache of
+        # 64 MB and memory-mapped reads keep it off the disk as it grows.
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        conn.execute("PRAGMA temp_store = MEMORY")
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open the store {path}: {exc}") from exc
     return conn
@@ -136,14 +158,31 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
 class Store:
     """The wirecrawl SQLite file, opened for reading or writing."""
 
-    def __init__(self, db: Database, path: Path, readonly: bool) -> None:
+    def __init__(
+        self, db: Database, path: Path, readonly: bool, params: DedupParams = DEFAULT_PARAMS
+    ) -> None:
         self.db = db
         self.path = path
         self.readonly = readonly
+        self.params = params
+        self.index = ReprintIndex(db.conn, params)
+        self._savepoints = 0
 
     @classmethod
-    def open(cls, path: str | Path, *, readonly: bool = False) -> Store:
-        """Open (and for writers create and upgrade) the store at ``path``."""
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        readonly: bool = False,
+        params: DedupParams = DEFAULT_PARAMS,
+        check_index: bool = True,
+    ) -> Store:
+        """Open (and for writers create and upgrade) the store at ``path``.
+
+        A writer refuses a store whose reprint index was built with other
+        parameters (``IndexMismatchError`` names ``wirecrawl dedup rebuild``),
+        unless ``check_index`` is False, as the rebuild itself needs.
+        """
         path = Path(path)
         if readonly and not path.exists():
             raise StoreError(
@@ -161,7 +200,7 @@ class Store:
                     # WAL with synchronous=NORMAL stays consistent after a crash;
                     # only the last commits before a power loss may be missing.
                     conn.execute("PRAGMA synchronous = NORMAL")
-                apply_migrations(db)
+                apply_migrations(db, str(path))
             elif not db["articles"].exists():
                 raise StoreError(f"{path} is not a wirecrawl store (it has no articles table)")
         except sqlite3.DatabaseError as exc:
@@ -170,7 +209,22 @@ class Store:
         except StoreError:
             conn.close()
             raise
-        return cls(db, path, readonly)
+        store = cls(db, path, readonly, params)
+        if not readonly and check_index:
+            try:
+                store._check_index()
+            except StoreError:
+                conn.close()
+                raise
+        return store
+
+    def _check_index(self) -> None:
+        stored = self.index.stored_params()
+        if not stored and self.count("articles") == 0:
+            with self.transaction():
+                self.index.record_params()
+            return
+        dedup.check_index_params(stored, self.params, str(self.path))
 
     def close(self) -> None:
         """Close the connection (a checkpoint folds the WAL back into the file)."""
@@ -184,8 +238,26 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; takes the write lock at once so it cannot deadlock later."""
+        """One atomic write: all of it is stored or none of it.
+
+        Outside a batch it is its own ``BEGIN IMMEDIATE`` transaction (the write
+        lock is taken at once, so it cannot deadlock later). Inside ``batch()`` it
+        is a savepoint: a failure undoes this write only, and the batch goes on.
+        """
         conn = self.db.conn
+        if conn.in_transaction:
+            self._savepoints += 1
+            name = f"wirecrawl_{self._savepoints}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute(f"ROLLBACK TO {name}")
+                conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                conn.execute(f"RELEASE {name}")
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
@@ -196,6 +268,17 @@ class Store:
         else:
             conn.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group many writes in one commit (each write stays atomic on its own).
+
+        A commit costs far more than an article's rows; imports and crawls
+        commit every few hundred articles. A crash loses the uncommitted batch
+        whole, never part of an article.
+        """
+        with self.transaction():
+            yield
+
     # -- articles -----------------------------------------------------------
 
     def article_id(self, key: str) -> int | None:
@@ -203,25 +286,113 @@ class Store:
         row = self.db.conn.execute("SELECT id FROM articles WHERE key = ?", [key]).fetchone()
         return row[0] if row else None
 
-    def save_article(self, article: Article, *, feed_id: int | None = None) -> SaveResult:
-        """Store ``article`` unless a record with the same key is there already."""
+    def save_article(
+        self,
+        article: Article,
+        *,
+        feed_id: int | None = None,
+        prepared: PreparedText | None = None,
+    ) -> SaveResult:
+        """Store ``article`` and decide its reprint cluster, in one transaction.
+
+        Nothing happens when a record with the same key is there already.
+        ``prepared`` is the article's body folded for dedup; pass it when it was
+        computed outside (it is CPU work that need not hold the write lock).
+        """
+        if prepared is None:
+            prepared = dedup.prepare([b.text for b in article.body], self.params)
         with self.transaction() as conn:
             existing = conn.execute(
                 "SELECT id FROM articles WHERE key = ?", [article.key]
             ).fetchone()
             if existing:
                 return SaveResult(existing[0], created=False)
-            row = article_to_row(article)
+            # The id is known before the row is written, so the row is written
+            # once, with its cluster already decided (a later UPDATE would
+            # rewrite the whole wide row).
+            article_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
+            row = article_to_row(article, prepared.folded_text)
+            row["id"] = article_id
             row["feed_id"] = feed_id
             row["stored_at"] = _iso(datetime.now(UTC))
+            order = dedup.order_key(
+                row["published_at_utc"],
+                row["published_precision"],
+                agency_of_outlet(article.outlet) is not None,
+                row["fetched_at"],
+                row["key"],
+            )
+            plan = self.index.plan(
+                article_id, article.outlet, prepared, article.content_hash, order
+            )
+            row.update(self.index.membership_columns(plan.decision))
             columns = ", ".join(row)
             marks = ", ".join("?" for _ in row)
-            cursor = conn.execute(
-                f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values())
-            )
-            article_id = cursor.lastrowid
-            assert article_id is not None
-            return SaveResult(article_id, created=True)
+            conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values()))
+            outcome = self.index.complete(article_id, plan)
+            return SaveResult(article_id, True, outcome.membership, outcome.moved)
+
+    def save_articles(
+        self, articles: Sequence[Article], *, feed_id: int | None = None
+    ) -> list[SaveResult]:
+        """Store many articles: their bodies are folded together, then each is saved.
+
+        One commit for all of them; each article stays atomic on its own.
+        """
+        texts = []
+        for start in range(0, len(articles), PREPARE_BATCH):
+            chunk = articles[start : start + PREPARE_BATCH]
+            texts += dedup.prepare_many([[b.text for b in a.body] for a in chunk], self.params)
+        with self.batch():
+            return [
+                self.save_article(article, feed_id=feed_id, prepared=text)
+                for article, text in zip(articles, texts, strict=True)
+            ]
+
+    def rebuild_index(self, progress: Callable[[str, int, int], None] | None = None) -> None:
+        """Recompute the reprint index and every cluster with this version's parameters.
+
+        One transaction: readers see the old clusters until the new ones are complete.
+        """
+        with self.transaction():
+            self.index.rebuild(progress)
+
+    def consistency_problems(self) -> list[str]:
+        """What is inconsistent between articles, signatures, bands and clusters (empty if all is).
+
+        Every article has a signature and a cluster; every signature and band
+        belongs to an article; an article long enough to be a reprint has all
+        its bands; every cluster is named after its canonical member and its
+        size is its member count.
+        """
+        checks = {
+            "articles without a signature": "SELECT count(*) FROM articles a "
+            "WHERE NOT EXISTS (SELECT 1 FROM signatures s WHERE s.article_id = a.id)",
+            "signatures without an article": "SELECT count(*) FROM signatures s "
+            "WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = s.article_id)",
+            "bands without a signature": "SELECT count(*) FROM lsh_bands b "
+            "WHERE NOT EXISTS (SELECT 1 FROM signatures s WHERE s.article_id = b.article_id)",
+            "articles without a cluster": "SELECT count(*) FROM articles a WHERE a.cluster_id IS "
+            "NULL OR NOT EXISTS (SELECT 1 FROM clusters c WHERE c.id = a.cluster_id)",
+            "clusters not named after their canonical": "SELECT count(*) FROM clusters c WHERE "
+            "NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = c.id AND a.cluster_id = c.id "
+            "AND a.is_canonical = 1)",
+            "clusters whose size is wrong": "SELECT count(*) FROM clusters c WHERE c.size != "
+            "(SELECT count(*) FROM articles a WHERE a.cluster_id = c.id)",
+            "members matched to an article outside their cluster": "SELECT count(*) FROM "
+            "articles a JOIN articles m ON m.id = a.matched_to WHERE m.cluster_id != a.cluster_id",
+            "signed articles with missing bands": "SELECT count(*) FROM signatures s WHERE "
+            "s.shingle_count >= ? AND (SELECT count(*) FROM lsh_bands b "
+            "WHERE b.article_id = s.article_id) < ?",
+        }
+        bands = self.params.bands + self.params.lede_bands
+        problems = []
+        for label, sql in checks.items():
+            args = [self.params.min_shingles, bands] if "?" in sql else []
+            count = self.db.conn.execute(sql, args).fetchone()[0]
+            if count:
+                problems.append(f"{count} {label}")
+        return problems
 
     def get_article(self, article_id: int) -> Article:
         """The article stored with row id ``article_id``."""

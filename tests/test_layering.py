@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +17,20 @@ CORE = [
     "crawler.text",
     "crawler.lang",
     "crawler.importer",
+    "crawler.dedup",
+    "crawler.compare",
+    "crawler.feeds",
+    "crawler.urls",
+    "crawler.extract",
+    "crawler.sites",
 ]
+#: Each heavy dependency is imported by exactly one module.
+OWNERS = {
+    "datasketch": "crawler/dedup.py",
+    "feedparser": "crawler/feeds.py",
+    "trafilatura": "crawler/extract.py",
+    "sqlite_utils": None,  # the storage package
+}
 FRAMEWORKS = ["scrapy", "twisted", "click", "sqlite_utils"]
 
 
@@ -26,3 +41,23 @@ def test_core_module_imports_no_framework(module: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "", f"{module} pulls in {result.stdout.strip()}"
+
+
+@pytest.mark.parametrize("dependency, owner", OWNERS.items())
+def test_one_module_imports_each_heavy_dependency(dependency: str, owner: str | None) -> None:
+    root = Path(__file__).resolve().parents[1]
+    importers = []
+    for path in sorted(
+        [
+            *root.glob("crawler/**/*.py"),
+            *root.glob("spiders/**/*.py"),
+            *root.glob("storage/**/*.py"),
+        ]
+    ):
+        text = path.read_text(encoding="utf-8")
+        if re.search(rf"^\s*(import|from) {dependency}\b", text, re.M):
+            importers.append(path.relative_to(root).as_posix())
+    if owner is None:
+        assert all(p.startswith("storage/") for p in importers), importers
+    else:
+        assert importers == [owner]

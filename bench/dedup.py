@@ -1,0 +1,239 @@
+"""Speed of the whole dedup stage against datasketch pipelines measured in the same run.
+
+    python bench/dedup.py                       # 3,000 documents, index sizes 10k and 50k
+    python bench/dedup.py --docs 5000 --sizes 10000,200000
+
+Every pipeline sees the same ~500-word documents (sentences of the real test
+texts in ../shared when present, else of the demo site, recombined; one in ten
+is an edited reprint of an earlier one) and does the same job: normalise,
+shingle (word 4-grams), sign (128 permutations), query the LSH index (42 bands
+x 3 rows), verify, insert.
+
+- ``datasketch update()``: the idiomatic pipeline: one ``MinHash.update`` call
+  per shingle, ``MinHashLSH.query`` then ``insert`` (in memory).
+- ``datasketch bulk+xxh``: the best datasketch pipeline we know: ``MinHash.bulk``
+  with an xxhash hash function, ``MinHashLSH`` in memory.
+- ``wirecrawl``: our stage as `wirecrawl import` runs it: fold and hash the
+  words with numpy, n-grams and signatures, boilerplate counts, candidate
+  query, verification and index insert in the SQLite store (signatures,
+  bands, clusters), commits every 500. The stage's time is the full ingest
+  minus a run that writes the same article rows and search index alone.
+
+Each figure is documents per second of one thread (CPU time of this process,
+which is single-threaded). Ratios are against the baselines of the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import xxhash  # noqa: E402
+from datasketch import MinHash, MinHashLSH  # noqa: E402
+
+from crawler import dedup  # noqa: E402
+from crawler.items import Article, Block  # noqa: E402
+from crawler.text import normalise  # noqa: E402
+from storage import Store  # noqa: E402
+from storage.store import article_to_row  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+PARAMS = dedup.DEFAULT_PARAMS
+
+
+def sentences() -> list[str]:
+    """Sentences of real article text (or of the demo site when ../shared is absent)."""
+    texts: list[str] = []
+    if SHARED.exists():
+        from tests.reprint_set import benchmark_sources, daniel_sources
+
+        for source in benchmark_sources(SHARED) + daniel_sources(SHARED):
+            texts.extend(source.paragraphs)
+    else:
+        from crawler import demo
+
+        texts = [a.body_text for a in demo.load_articles()]
+    out = []
+    for text in texts:
+        out.extend(s.strip() + "." for s in text.split(".") if len(s.split()) >= 6)
+    return out
+
+
+def make_documents(count: int, seed: int, start: int = 0) -> list[Article]:
+    """``count`` ~500-word articles; one in ten is an edited reprint of an earlier one."""
+    rng = random.Random(seed)
+    pool = sentences()
+    docs: list[Article] = []
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    for number in range(start, start + count):
+        if docs and rng.random() < 0.1:
+            source = rng.choice(docs)
+            paragraphs = [b.text for b in source.body]
+            if len(paragraphs) > 3:
+                del paragraphs[rng.randrange(1, len(paragraphs) - 1)]
+            paragraphs[0] = "MOSCOW, Feb 9 - " + paragraphs[0]
+        else:
+            paragraphs, words = [], 0
+            while words < 500:
+                paragraph = " ".join(rng.choice(pool) for _ in range(3))
+                paragraphs.append(paragraph)
+                words += len(paragraph.split())
+        outlet = f"outlet-{number % 50}.example"
+        docs.append(
+            Article(
+                title=f"Story {number}",
+                body=tuple(Block(p) for p in paragraphs),
+                url=f"https://{outlet}/news/{number}",
+                outlet=outlet,
+                published=t0 + timedelta(minutes=number),
+                published_precision="minute",
+                language="en",
+            )
+        )
+    return docs
+
+
+def _shingles(text: str) -> list[str]:
+    words = normalise(text).split()
+    return [" ".join(words[i : i + 4]) for i in range(max(1, len(words) - 3))]
+
+
+def datasketch_update(docs: list[Article]) -> float:
+    """Idiomatic datasketch: update() per shingle, MinHashLSH query + insert."""
+    lsh = MinHashLSH(num_perm=128, params=(PARAMS.bands, PARAMS.rows))
+    started = time.process_time()
+    for number, doc in enumerate(docs):
+        minhash = MinHash(num_perm=128)
+        for shingle in _shingles(doc.body_text):
+            minhash.update(shingle.encode("utf-8"))
+        for key in lsh.query(minhash):
+            lsh.keys  # noqa: B018 - a verification step would read the candidate here
+            del key
+        lsh.insert(number, minhash)
+    return time.process_time() - started
+
+
+def _xxh32(data: bytes) -> int:
+    return xxhash.xxh32_intdigest(data)
+
+
+def datasketch_bulk(docs: list[Article]) -> float:
+    """The best datasketch pipeline: MinHash.bulk with xxhash, MinHashLSH query + insert."""
+    lsh = MinHashLSH(num_perm=128, params=(PARAMS.bands, PARAMS.rows))
+    started = time.process_time()
+    for first in range(0, len(docs), 256):
+        batch = docs[first : first + 256]
+        shingle_sets = [[s.encode("utf-8") for s in _shingles(d.body_text)] for d in batch]
+        minhashes = MinHash.bulk(shingle_sets, num_perm=128, hashfunc=_xxh32)
+        for offset, minhash in enumerate(minhashes):
+            for key in lsh.query(minhash):
+                del key
+            lsh.insert(first + offset, minhash)
+    return time.process_time() - started
+
+
+def rows_only(store: Store, docs: list[Article]) -> float:
+    """The article rows alone (with their search index), without any dedup work."""
+    started = time.process_time()
+    for first in range(0, len(docs), 500):
+        with store.batch():
+            for doc in docs[first : first + 500]:
+                row = article_to_row(doc)
+                row["stored_at"] = "2026-01-01T00:00:00+00:00"
+                columns = ", ".join(row)
+                store.db.conn.execute(
+                    f"INSERT INTO articles ({columns}) VALUES ({', '.join('?' * len(row))})",
+                    list(row.values()),
+                )
+    return time.process_time() - started
+
+
+def full_ingest(store: Store, docs: list[Article]) -> float:
+    """What ``wirecrawl import`` does: rows, search index and the dedup stage, commits every 500."""
+    started = time.process_time()
+    for first in range(0, len(docs), 500):
+        store.save_articles(docs[first : first + 500])
+    return time.process_time() - started
+
+
+def stage(folder: Path, name: str, docs: list[Article], store: Store | None = None) -> float:
+    """CPU seconds of the dedup stage alone: the full ingest minus a rows-only run."""
+    with Store.open(folder / f"{name}-rows.db") as rows_store:
+        rows = rows_only(rows_store, docs)
+    if store is None:
+        with Store.open(folder / f"{name}.db") as fresh:
+            full = full_ingest(fresh, docs)
+    else:
+        full = full_ingest(store, docs)
+    print(
+        f"  ({name}: full ingest {len(docs) / full:,.0f} docs/s, "
+        f"rows and search index alone {len(docs) / rows:,.0f} docs/s)"
+    )
+    return full - rows
+
+
+def rate(label: str, docs: int, seconds: float) -> float:
+    per_second = docs / seconds
+    print(f"{label:<34} {docs:>7} docs {seconds:>8.2f} s CPU {per_second:>9,.0f} docs/s")
+    return per_second
+
+
+def fill(store: Store, size: int, seed: int) -> None:
+    """Grow the store to ``size`` articles through the same path."""
+    done = store.count("articles")
+    while done < size:
+        step = min(20_000, size - done)
+        full_ingest(store, make_documents(step, seed + done, start=1_000_000 + done))
+        done += step
+        print(f"  filled {done:,}", file=sys.stderr)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="dedup stage speed vs datasketch")
+    parser.add_argument("--docs", type=int, default=3000, help="documents per measurement")
+    parser.add_argument(
+        "--sizes", default="10000,50000", help="index sizes for the growth check (comma list)"
+    )
+    parser.add_argument(
+        "--baseline-docs", type=int, default=1000, help="documents for the slow update() baseline"
+    )
+    args = parser.parse_args()
+
+    docs = make_documents(args.docs, seed=1)
+    words = sum(len(d.body_text.split()) for d in docs) / len(docs)
+    print(f"documents: {len(docs)} of {words:.0f} words on average\n")
+    slow = rate(
+        "datasketch update() + LSH",
+        args.baseline_docs,
+        datasketch_update(docs[: args.baseline_docs]),
+    )
+    bulk = rate("datasketch bulk+xxh32 + LSH", len(docs), datasketch_bulk(docs))
+    with tempfile.TemporaryDirectory() as folder:
+        ours = rate("wirecrawl stage (empty index)", len(docs), stage(Path(folder), "empty", docs))
+    print(f"\nratio wirecrawl / datasketch update():  {ours / slow:6.1f}x")
+    print(f"ratio wirecrawl / datasketch bulk+xxh:  {ours / bulk:6.1f}x")
+
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if sizes:
+        print("\nindex growth (the next documents, with the store already holding N):")
+        figures = {}
+        with tempfile.TemporaryDirectory() as folder, Store.open(Path(folder) / "g.db") as store:
+            for size in sizes:
+                fill(store, size, seed=7)
+                probe = make_documents(args.docs, seed=size, start=5_000_000 + size)
+                seconds = stage(Path(folder), f"at-{size}", probe, store)
+                figures[size] = rate(f"wirecrawl stage at {size:,}", len(probe), seconds)
+        for size in sizes[1:]:
+            print(f"ratio at {size:,} / at {sizes[0]:,}: {figures[size] / figures[sizes[0]]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

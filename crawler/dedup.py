@@ -1,0 +1,607 @@
+"""Reprint detection: MinHash signatures, LSH band keys, verification, clustering.
+
+The only module that imports datasketch. Everything here is pure: the store
+passes documents in and writes the decisions out.
+
+How two articles are found to be copies of one story
+----------------------------------------------------
+1. The body (title left out: reprints retitle) is cut into blocks; blocks
+   that are outlet boilerplate (recurring in several articles of the same
+   outlet at the start or end of the body) are dropped; the rest is folded
+   by ``crawler.text`` and cut into word ``n``-grams (shingles).
+2. Each word is hashed once with xxhash (and cached); n-gram hashes are
+   combined from word hashes with numpy, never one Python call per shingle.
+3. MinHash signatures use datasketch's ``affine32`` scheme: the same
+   permutations and the same values as ``MinHash.update_batch`` (a test
+   checks the two agree), one numpy expression per document.
+4. Candidates share at least one LSH band (``bands`` x ``rows``; with 42 x 3
+   a pair at Jaccard 0.4 is a candidate with probability 0.94). A second,
+   small set of bands over the first ``lede_words`` words finds excerpts: a
+   reprint of a quarter of an article has Jaccard 0.25 with it, which the
+   body bands miss half the time, but the same opening paragraph.
+5. A candidate is a reprint when the estimated Jaccard is high enough, or
+   when the smaller document is mostly contained in the larger (an excerpt
+   of half an article has Jaccard 0.5 and containment 1.0) and the Jaccard
+   is not negligible. Documents with fewer than ``min_shingles`` shingles
+   are never called reprints, except exact copies (same content hash).
+
+Clusters
+--------
+Articles are taken in publication order (earliest first; at equal times
+the agency's own copy, then the first fetched, then the URL). Each article
+joins the cluster of the earliest canonical it is a reprint of, or starts
+a cluster of its own as its canonical. So every member resembles its
+canonical (chains cannot drift), and the result is a function of the set of
+articles, not of the order they arrive in: ``cluster`` recomputes a
+neighbourhood when an early article arrives late.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xxhash
+from datasketch import MinHash
+
+from crawler.errors import IndexMismatchError
+from crawler.text import NORMALISER_VERSION, fold_documents, word_hashes
+
+#: Seed of the word hash; part of the index parameters.
+_TOKEN_SEED = 0x5EED
+#: Odd 64-bit multipliers that combine word hashes into an n-gram hash.
+_NGRAM_MULTIPLIERS = np.array(
+    [
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0xD6E8FEB86659FD93,
+        0xFF51AFD7ED558CCD,
+        0xC4CEB9FE1A85EC53,
+        0x94D049BB133111EB,
+        0xBF58476D1CE4E5B9,
+    ],
+    dtype=np.uint64,
+)
+_MAX_SHINGLE_SIZE = len(_NGRAM_MULTIPLIERS)
+
+
+@dataclass(frozen=True)
+class DedupParams:
+    """Parameters of reprint detection.
+
+    The index fields decide what a stored signature means; a store built with
+    other index fields must be rebuilt. The thresholds only decide clusters.
+    """
+
+    #: Words per shingle.
+    shingle_size: int = 4
+    #: MinHash permutations (signature length).
+    num_perm: int = 128
+    #: LSH bands; ``bands * rows <= num_perm``.
+    bands: int = 42
+    #: Signature values per band.
+    rows: int = 3
+    #: Words at the start of the body signed separately, so that an excerpt
+    #: (a reprint of only the first paragraphs) is found even at low Jaccard.
+    lede_words: int = 30
+    #: LSH bands over the lede signature ...
+    lede_bands: int = 10
+    #: ... of this many values each.
+    lede_rows: int = 4
+    #: datasketch permutation seed.
+    seed: int = 1
+    #: datasketch permutation scheme.
+    scheme: str = "affine32"
+    #: Version of the text fold the shingles were made from.
+    normaliser_version: int = NORMALISER_VERSION
+    #: A pair is a reprint at or above this estimated Jaccard ...
+    jaccard_threshold: float = 0.35
+    #: ... or when the smaller document is contained in the larger at least this much ...
+    containment_threshold: float = 0.6
+    #: ... and their Jaccard is at least this (a paragraph quoted in a long feature is not a copy).
+    containment_jaccard_floor: float = 0.1
+    #: Documents with fewer shingles are never reprints (unless exact copies).
+    min_shingles: int = 20
+    #: A block is outlet boilerplate once this many articles of the outlet carry it.
+    boilerplate_min_articles: int = 3
+    #: Blocks at each end of the body that are checked for boilerplate.
+    boilerplate_edge_blocks: int = 3
+
+    INDEX_FIELDS = (
+        "shingle_size",
+        "num_perm",
+        "bands",
+        "rows",
+        "lede_words",
+        "lede_bands",
+        "lede_rows",
+        "seed",
+        "scheme",
+        "normaliser_version",
+    )
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.shingle_size <= _MAX_SHINGLE_SIZE:
+            raise ValueError(f"shingle_size must be 1..{_MAX_SHINGLE_SIZE}")
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError("bands * rows must not exceed num_perm")
+        if self.lede_bands * self.lede_rows > self.num_perm:
+            raise ValueError("lede_bands * lede_rows must not exceed num_perm")
+        if self.scheme != "affine32":
+            raise ValueError("only the affine32 scheme is supported")
+
+    def index_record(self) -> dict[str, str]:
+        """The parameters a persisted index depends on, as strings for the store."""
+        record = {name: str(getattr(self, name)) for name in self.INDEX_FIELDS}
+        record["word_hash"] = "utf32-poly64-fmix64"
+        record["ngram"] = "poly64-fold32"
+        return record
+
+    @property
+    def label(self) -> str:
+        """Short description stored with each cluster member: which rule put it there."""
+        return (
+            f"n={self.shingle_size} perm={self.num_perm} lsh={self.bands}x{self.rows}"
+            f"+lede{self.lede_words}:{self.lede_bands}x{self.lede_rows} "
+            f"J>={self.jaccard_threshold:g} or C>={self.containment_threshold:g}"
+            f"&J>={self.containment_jaccard_floor:g} min={self.min_shingles}"
+        )
+
+
+DEFAULT_PARAMS = DedupParams()
+
+
+def check_index_params(stored: dict[str, str], params: DedupParams, store_name: str) -> None:
+    """Refuse to use an index built with other parameters than ``params``."""
+    wanted = params.index_record()
+    differing = [
+        f"{name} {stored[name]} (this version uses {wanted[name]})"
+        for name in wanted
+        if name in stored and stored[name] != wanted[name]
+    ]
+    missing = [name for name in wanted if name not in stored]
+    if differing or missing:
+        what = ", ".join(differing) or f"no record of {', '.join(missing)}"
+        raise IndexMismatchError(
+            f"the reprint index in {store_name} was built with {what}. "
+            f"Run `wirecrawl --db {store_name} dedup rebuild` to rebuild it "
+            "(it re-reads every stored article once)."
+        )
+
+
+# -- words, blocks and shingles ----------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedText:
+    """An article body cut into folded blocks, ready for boilerplate checks and shingling."""
+
+    #: Folded text of each body block (words separated by spaces).
+    block_texts: tuple[str, ...]
+    #: Hash of every word, all blocks in order (uint64).
+    hashes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+    #: Number of words in each block.
+    counts: tuple[int, ...] = ()
+    #: Hash of each block checked for boilerplate (the blocks at both ends), by block index.
+    edge_hashes: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def blocks(self) -> tuple[tuple[str, ...], ...]:
+        """Folded words of each block."""
+        return tuple(tuple(text.split()) for text in self.block_texts)
+
+    @property
+    def folded_text(self) -> str:
+        """The whole body folded, words separated by single spaces (the search column)."""
+        return " ".join(" ".join(self.block_texts).split())
+
+
+def _edge_hashes(
+    block_texts: tuple[str, ...], counts: tuple[int, ...], params: DedupParams
+) -> dict[int, int]:
+    edge = params.boilerplate_edge_blocks
+    total = len(block_texts)
+    indices = set(range(min(edge, total))) | set(range(max(0, total - edge), total))
+    out = {}
+    for index in sorted(indices):
+        # A line of one or two words ("Share", a date) carries no story; leave it be.
+        if counts[index] >= 3:
+            line = " ".join(block_texts[index].split())
+            digest = xxhash.xxh64_intdigest(line.encode("utf-8"), seed=_TOKEN_SEED)
+            out[index] = _to_int64(digest)
+    return out
+
+
+def prepare_many(
+    documents: Sequence[Sequence[str]], params: DedupParams = DEFAULT_PARAMS
+) -> list[PreparedText]:
+    """Fold and hash the blocks of many article bodies at once (see ``text.fold_documents``)."""
+    return [
+        PreparedText(
+            doc.block_texts,
+            doc.hashes,
+            doc.counts,
+            _edge_hashes(doc.block_texts, doc.counts, params),
+        )
+        for doc in fold_documents(documents)
+    ]
+
+
+def prepare(blocks: Sequence[str], params: DedupParams = DEFAULT_PARAMS) -> PreparedText:
+    """Fold and hash each body block, and hash the blocks at both ends of the body."""
+    return prepare_many([blocks], params)[0]
+
+
+def kept_words(text: PreparedText, boilerplate: set[int] | frozenset[int]) -> list[str]:
+    """The words of the blocks that are not boilerplate, in order."""
+    words: list[str] = []
+    for index, block in enumerate(text.blocks):
+        if text.edge_hashes.get(index) not in boilerplate:
+            words.extend(block)
+    return words
+
+
+def kept_hashes(text: PreparedText, boilerplate: set[int] | frozenset[int]) -> np.ndarray:
+    """The word hashes of the blocks that are not boilerplate, in order."""
+    dropped = [i for i, h in text.edge_hashes.items() if h in boilerplate]
+    if not dropped:
+        return text.hashes
+    keep = np.ones(len(text.counts), dtype=bool)
+    keep[dropped] = False
+    return text.hashes[np.repeat(keep, text.counts)]
+
+
+def ngram_hashes(tokens: np.ndarray, n: int) -> np.ndarray:
+    """Distinct 32-bit hashes of the ``n``-grams of a sequence of word hashes.
+
+    Combined with numpy (uint64 arithmetic wraps around, the modulo we want),
+    never one Python call per shingle. A text shorter than ``n`` words is one shingle.
+    """
+    if not len(tokens):
+        return np.empty(0, dtype=np.uint32)
+    span = min(n, len(tokens))
+    count = len(tokens) - span + 1
+    combined = np.zeros(count, dtype=np.uint64)
+    for offset in range(span):
+        combined += tokens[offset : offset + count] * _NGRAM_MULTIPLIERS[offset]
+    folded = (combined ^ (combined >> np.uint64(32))).astype(np.uint32)
+    return np.unique(folded)
+
+
+def shingle_hashes(words: Sequence[str], n: int) -> np.ndarray:
+    """Distinct 32-bit hashes of the word ``n``-grams of folded ``words``."""
+    return ngram_hashes(word_hashes(words), n)
+
+
+# -- signatures ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Signature:
+    """MinHash signature of one document, with what verification needs."""
+
+    #: MinHash values of the whole (boilerplate-free) body: uint32, ``num_perm`` of them.
+    hashvalues: np.ndarray
+    #: Number of distinct shingles the signature was made from.
+    shingle_count: int
+    #: MinHash values of the first ``lede_words`` words (``lede_bands * lede_rows`` of them).
+    lede: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint32))
+
+    def to_bytes(self) -> bytes:
+        """The hash values as little-endian bytes, for the store."""
+        return self.hashvalues.astype("<u4").tobytes()
+
+    def lede_bytes(self) -> bytes:
+        """The lede values as little-endian bytes, for the store."""
+        return self.lede.astype("<u4").tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, shingle_count: int, lede: bytes = b"") -> Signature:
+        """Rebuild a signature stored with ``to_bytes`` and ``lede_bytes``."""
+        return cls(
+            np.frombuffer(data, dtype="<u4").astype(np.uint32),
+            shingle_count,
+            np.frombuffer(lede, dtype="<u4").astype(np.uint32),
+        )
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _datasketch_minhash(params: DedupParams) -> MinHash:
+    # The shingle hashes are already 32-bit hashes: datasketch only permutes them.
+    return MinHash(
+        num_perm=params.num_perm, seed=params.seed, scheme=params.scheme, hashfunc=_identity
+    )
+
+
+_PERMUTATIONS: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _permutations(params: DedupParams) -> tuple[np.ndarray, np.ndarray]:
+    cache_key = (params.num_perm, params.seed)
+    if cache_key not in _PERMUTATIONS:
+        a, b = _datasketch_minhash(params).permutations
+        _PERMUTATIONS[cache_key] = (a.astype(np.uint32), b.astype(np.uint32))
+    return _PERMUTATIONS[cache_key]
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    # MurmurHash3's finaliser: datasketch's affine32 scheme mixes inputs with it first.
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
+
+
+def datasketch_signature(shingles: np.ndarray, params: DedupParams = DEFAULT_PARAMS) -> Signature:
+    """The signature as datasketch's own ``MinHash.update_batch`` computes it (reference path)."""
+    minhash = _datasketch_minhash(params)
+    if len(shingles):
+        minhash.update_batch(shingles)
+    return Signature(np.asarray(minhash.hashvalues, dtype=np.uint32), len(shingles))
+
+
+def _minhash(shingles: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if not len(shingles):
+        return np.full(len(a), np.iinfo(np.uint32).max, dtype=np.uint32)
+    mixed = _fmix32(shingles.astype(np.uint32, copy=False))
+    # (shingles x permutations), reduced over the shingles: the layout numpy's
+    # min reduces fastest.
+    return (mixed[:, None] * a + b).min(axis=0)
+
+
+def signatures(
+    shingle_sets: Sequence[np.ndarray],
+    params: DedupParams = DEFAULT_PARAMS,
+    lede_sets: Sequence[np.ndarray] | None = None,
+) -> list[Signature]:
+    """Signatures of many documents; their values equal ``datasketch_signature`` of each.
+
+    The permutations come from datasketch once; each document is then one
+    numpy expression over all its shingles and all permutations. This skips
+    datasketch's per-value ``hashfunc`` call, which dominates its cost when the
+    inputs are hashes already (measured in bench/dedup_speed.py).
+    ``lede_sets`` are the shingles of each document's first words.
+    """
+    a, b = _permutations(params)
+    width = params.lede_bands * params.lede_rows
+    out: list[Signature] = []
+    for index, shingles in enumerate(shingle_sets):
+        lede = np.empty(0, dtype=np.uint32)
+        if lede_sets is not None:
+            lede = _minhash(lede_sets[index], a[:width], b[:width])
+        out.append(Signature(_minhash(shingles, a, b), len(shingles), lede))
+    return out
+
+
+def sign(words: Sequence[str], params: DedupParams = DEFAULT_PARAMS) -> Signature:
+    """The signature of one document's (boilerplate-free) folded words, lede included."""
+    return sign_hashes(word_hashes(words), params)
+
+
+def sign_hashes(tokens: np.ndarray, params: DedupParams = DEFAULT_PARAMS) -> Signature:
+    """The signature of one document given the hashes of its words, lede included."""
+    return sign_many([tokens], params)[0]
+
+
+def sign_many(
+    token_sets: Sequence[np.ndarray], params: DedupParams = DEFAULT_PARAMS
+) -> list[Signature]:
+    """Signatures of many documents, given the word hashes of each (lede included)."""
+    shingles = [ngram_hashes(tokens, params.shingle_size) for tokens in token_sets]
+    ledes = [
+        ngram_hashes(tokens[: params.lede_words], params.shingle_size) for tokens in token_sets
+    ]
+    return signatures(shingles, params, ledes)
+
+
+def _keys(values: np.ndarray, bands: int, rows: int, first_band: int) -> np.ndarray:
+    grid = values[: bands * rows].astype(np.uint64).reshape(bands, rows)
+    key = np.arange(first_band, first_band + bands, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    for column in range(rows):
+        key = (key ^ grid[:, column]) * np.uint64(0xFF51AFD7ED558CCD)
+        key ^= key >> np.uint64(29)
+    return key.view(np.int64)
+
+
+def band_keys(signature: Signature, params: DedupParams = DEFAULT_PARAMS) -> np.ndarray:
+    """Signed 64-bit LSH keys: ``bands`` over the body, then ``lede_bands`` over the lede.
+
+    Equal keys make a candidate pair. The band number is mixed into each key,
+    so one index on the key serves all bands.
+    """
+    keys = _keys(signature.hashvalues, params.bands, params.rows, 0)
+    if len(signature.lede) >= params.lede_bands * params.lede_rows:
+        lede = _keys(signature.lede, params.lede_bands, params.lede_rows, params.bands)
+        keys = np.concatenate([keys, lede])
+    return keys
+
+
+def _to_int64(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+# -- verification ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Similarity:
+    """How much two documents share, estimated from their signatures."""
+
+    #: Estimated Jaccard similarity of the shingle sets.
+    jaccard: float
+    #: Estimated share of the smaller document's shingles found in the larger one.
+    containment: float
+
+
+def similarity(a: Signature, b: Signature) -> Similarity:
+    """Estimated Jaccard and containment of the smaller document."""
+    if a.shingle_count == 0 or b.shingle_count == 0:
+        return Similarity(0.0, 0.0)
+    jaccard = float(np.count_nonzero(a.hashvalues == b.hashvalues)) / len(a.hashvalues)
+    # |A∩B| = J/(1+J) * (|A|+|B|); relative to the smaller set it is the containment.
+    shared = jaccard / (1.0 + jaccard) * (a.shingle_count + b.shingle_count)
+    containment = min(1.0, shared / min(a.shingle_count, b.shingle_count))
+    return Similarity(round(jaccard, 4), round(containment, 4))
+
+
+@dataclass(frozen=True, eq=False)
+class IndexedDoc:
+    """What the clustering decider knows about one stored article."""
+
+    #: Row id of the article.
+    article_id: int
+    #: Its signature (after boilerplate removal).
+    signature: Signature
+    #: Content hash of its title and body (exact copies share it).
+    content_hash: str
+    #: Sort key: who counts as first (see ``order_key``).
+    order: tuple[str, int, str, str]
+    #: Its LSH band keys.
+    bands: frozenset[int]
+
+    @classmethod
+    def build(
+        cls,
+        article_id: int,
+        signature: Signature,
+        content_hash: str,
+        order: tuple[str, int, str, str],
+        params: DedupParams = DEFAULT_PARAMS,
+    ) -> IndexedDoc:
+        """An indexed document, with its band keys computed from the signature."""
+        keys = frozenset(int(k) for k in band_keys(signature, params))
+        return cls(article_id, signature, content_hash, order, keys)
+
+    @property
+    def rank(self) -> tuple[tuple[str, int, str, str], int]:
+        """Position in publication order (the article id breaks exact ties)."""
+        return (self.order, self.article_id)
+
+
+def order_key(
+    published_utc: str | None,
+    precision: str | None,
+    agency_own: bool,
+    fetched_at: str | None,
+    key: str,
+) -> tuple[str, int, str, str]:
+    """Sort key for "who published first".
+
+    Unknown publication times sort last. A date without a time counts as the
+    end of that day, so it never claims to precede a copy with a known time on
+    the same day. At equal times the agency's own copy comes first, then the
+    one fetched first, then the URL (or content key), which makes ties
+    deterministic.
+    """
+    when = published_utc or "9999-12-31T23:59:59Z"
+    if precision == "day" and published_utc:
+        when = published_utc[:10] + "T23:59:59Z"
+    return (when, 0 if agency_own else 1, fetched_at or "9999", key)
+
+
+def are_reprints(a: IndexedDoc, b: IndexedDoc, params: DedupParams) -> Similarity | None:
+    """The similarity of two documents when they are copies of one story, else None.
+
+    Exact copies always are. Otherwise both must be long enough, share an LSH
+    band, and pass the Jaccard or containment rule.
+    """
+    if a.content_hash == b.content_hash:
+        return Similarity(1.0, 1.0)
+    if min(a.signature.shingle_count, b.signature.shingle_count) < params.min_shingles:
+        return None
+    if a.bands.isdisjoint(b.bands):
+        return None
+    sim = similarity(a.signature, b.signature)
+    if sim.jaccard >= params.jaccard_threshold:
+        return sim
+    if (
+        sim.containment >= params.containment_threshold
+        and sim.jaccard >= params.containment_jaccard_floor
+    ):
+        return sim
+    return None
+
+
+@dataclass(frozen=True)
+class Membership:
+    """Where one article belongs, and why."""
+
+    #: Id of the cluster: the article id of its canonical member.
+    cluster_id: int
+    #: The canonical it matched (None for the canonical itself).
+    matched_to: int | None = None
+    #: Estimated Jaccard with ``matched_to``.
+    jaccard: float | None = None
+    #: Estimated containment with ``matched_to``.
+    containment: float | None = None
+
+    @property
+    def is_canonical(self) -> bool:
+        """True for the article the cluster is named after."""
+        return self.matched_to is None
+
+
+def cluster(
+    docs: Iterable[IndexedDoc], params: DedupParams = DEFAULT_PARAMS
+) -> dict[int, Membership]:
+    """Leader clustering in publication order: each article joins the earliest canonical it copies.
+
+    Deterministic for a given set of documents, whatever order they come in.
+    """
+    ordered = sorted(docs, key=lambda d: d.rank)
+    leaders: list[IndexedDoc] = []
+    result: dict[int, Membership] = {}
+    for doc in ordered:
+        for leader in leaders:
+            sim = are_reprints(doc, leader, params)
+            if sim is not None:
+                result[doc.article_id] = Membership(
+                    leader.article_id, leader.article_id, sim.jaccard, sim.containment
+                )
+                break
+        else:
+            leaders.append(doc)
+            result[doc.article_id] = Membership(doc.article_id)
+    return result
+
+
+def join_or_lead(
+    doc: IndexedDoc, neighbours: Iterable[tuple[IndexedDoc, bool]], params: DedupParams
+) -> Membership | None:
+    """The membership of a new ``doc`` when deciding it needs nobody else's.
+
+    ``neighbours`` are candidate documents with whether each is a canonical
+    now. If ``doc`` copies a canonical published before it, it joins the
+    earliest such one and no other article changes. Returns None when ``doc``
+    would lead a cluster that later articles may have to move to; the caller
+    then reclusters the neighbourhood with ``cluster``.
+    """
+    best: tuple[IndexedDoc, Similarity] | None = None
+    needs_recluster = False
+    for other, is_canonical in neighbours:
+        sim = are_reprints(doc, other, params)
+        if sim is None:
+            continue
+        if other.rank > doc.rank:
+            needs_recluster = True  # a later copy: it may have to follow doc now
+        elif is_canonical and (best is None or other.rank < best[0].rank):
+            best = (other, sim)
+    if best is not None:
+        leader, sim = best
+        return Membership(leader.article_id, leader.article_id, sim.jaccard, sim.containment)
+    if needs_recluster:
+        return None
+    return Membership(doc.article_id)
+
+
+def replace_params(params: DedupParams, **changes: Any) -> DedupParams:
+    """A copy of ``params`` with some fields changed (for evaluations)."""
+    return dataclasses.replace(params, **changes)

@@ -1,0 +1,1590 @@
+"""Feeds and feed lists: RSS, Atom and JSON Feed documents into records; OPML in and out.
+
+This is the only module that imports feedparser. Everything here is pure: bytes (and the HTTP
+response headers) in, records out; nothing reads files or the network.
+
+``parse_feed(body, url, headers)``
+    one fetched feed document into a ``ParsedFeed`` of ``FeedEntry`` records.
+``discover_feeds(html, base_url)``
+    the feed URLs a web page advertises; ``COMMON_FEED_PATHS`` lists the usual places to try
+    when it advertises none.
+``parse_opml(data, source)`` / ``render_opml(outlines, title)``
+    feed lists (subscription exports) read tolerantly, and written as OPML 2.0.
+``entry_identity(guid, link, title)``
+    the stable id of an entry when the feed gives no guid.
+
+Why the work around feedparser:
+
+* feedparser must be given the raw bytes with the response headers: the charset and the
+  Content-Location (the base for relative links) live there. Given a ``str`` it would also
+  take a URL or a file name for something to open, so it only ever gets a ``BytesIO``.
+* Its encoding rules (RFC 3023) go wrong on real servers: ``text/xml`` without a charset
+  means US-ASCII, a server's default ``charset=iso-8859-1`` beats a correct XML declaration,
+  and one stray byte in a UTF-8 feed turns every Cyrillic or Arabic letter into windows-1252
+  mojibake. So the bytes are decoded here first (BOM, then strict UTF-8, then the declared
+  charsets, then a guess among the legacy code pages of our source languages) and handed on
+  as UTF-8 with a declaration that says so. Every decision is kept in ``problems``.
+* feedparser does not read JSON Feed; it is read here.
+* feedparser silently drops dates whose day and month names are not English
+  ("Ср, 09 фев 2022 14:35:00 +0300"); those go through ``crawler.dates.parse_feed_date``.
+* feedparser replaces the DOCTYPE but keeps simple entity declarations and expands them in
+  its tolerant parser without a limit, so an entity-expansion document would take seconds
+  and gigabytes. Such documents are refused before parsing.
+* ``skipHours``/``skipDays`` are not exposed by feedparser (it keeps the last value only);
+  they are read from the document with lxml.
+
+What counts as harmless (kept in ``ParsedFeed.problems``) and what is refused (``FeedError``)
+is described in ``parse_feed``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import html as html_lib
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html.entities import html5 as _HTML5_ENTITIES
+from typing import Any, Literal
+from urllib.parse import urljoin
+
+import feedparser
+from lxml import etree
+from lxml import html as lxml_html
+
+from crawler.dates import parse_feed_date
+from crawler.errors import FeedError
+from crawler.items import FeedEntry, ParsedFeed
+
+__all__ = [
+    "COMMON_FEED_PATHS",
+    "FeedErrorKind",
+    "FeedParseError",
+    "OpmlOutline",
+    "OpmlResult",
+    "discover_feeds",
+    "entry_identity",
+    "parse_feed",
+    "parse_opml",
+    "render_opml",
+]
+
+#: What a response that is not a readable feed turned out to be.
+#: ``empty`` - no body; ``html`` - a web page; ``challenge`` - a bot check / captcha page;
+#: ``not-a-feed`` - some other document (XML with another root, JSON that is no JSON Feed,
+#: plain text); ``malformed`` - a feed too broken to read; ``hostile`` - refused on purpose
+#: (entity-expansion or external-entity declarations).
+FeedErrorKind = Literal["empty", "html", "challenge", "not-a-feed", "malformed", "hostile"]
+
+
+class FeedParseError(FeedError):
+    """A response that cannot be read as a feed; ``kind`` says what was received instead."""
+
+    def __init__(self, message: str, kind: FeedErrorKind, url: str = "") -> None:
+        super().__init__(message)
+        #: What the response was (see ``FeedErrorKind``).
+        self.kind: FeedErrorKind = kind
+        #: The feed URL the response came from, when known.
+        self.url = url
+
+
+#: Paths where sites commonly serve their feed, for callers to try (joined to the site's root)
+#: when a page advertises none: generic names first, then those of particular platforms
+#: (Blogger, WordPress without pretty links, RIA Novosti's export path) and language sections.
+COMMON_FEED_PATHS: tuple[str, ...] = (
+    "/feed",
+    "/rss",
+    "/rss.xml",
+    "/feed.xml",
+    "/atom.xml",
+    "/index.xml",
+    "/feed/",
+    "/rss/",
+    "/index.rss",
+    "/atom",
+    "/feed.json",
+    "/feeds/posts/default",
+    "/?feed=rss2",
+    "/export/rss2/archive/index.xml",
+    "/rss/all.xml",
+    "/news/rss.xml",
+    "/ru/rss/",
+    "/ar/rss/",
+    "/en/rss/",
+)
+
+# --------------------------------------------------------------------------------------------
+# Small text helpers
+# --------------------------------------------------------------------------------------------
+
+_ENTITY_REF = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _entity(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name[0] == "#":
+        try:
+            code = int(name[2:], 16) if name[1] in "xX" else int(name[1:])
+            return chr(code) if 0 < code < 0x110000 and not 0xD800 <= code < 0xE000 else "\ufffd"
+        except ValueError:
+            return match.group(0)
+    return _HTML5_ENTITIES.get(name + ";", match.group(0))
+
+
+def _unescape(text: str) -> str:
+    """Decode ``&name;`` and numeric references; unlike ``html.unescape`` never ``&copy=2``.
+
+    ``html.unescape`` follows the HTML5 rule that decodes a few entity names without their
+    semicolon, which turns a query string such as ``?a=1&reg=2`` into ``?a=1®=2``.
+    """
+    if "&" not in text:
+        return text
+    return _ENTITY_REF.sub(_entity, text)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+# Only real HTML tag names are stripped from plain-text fields, so a title such as
+# "Why x<y and y>z" keeps its text.
+_KNOWN_TAG = re.compile(
+    r"</?(?:a|abbr|b|big|blockquote|br|cite|code|del|div|em|font|h[1-6]|hr|i|img|ins|li|mark|"
+    r"ol|p|pre|q|s|small|span|strike|strong|sub|sup|time|tt|u|ul|wbr)(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
+_SCRIPT_BLOCK = re.compile(
+    r"<(script|style|template)\b.{0,200000}?</\1\s*>", re.IGNORECASE | re.DOTALL
+)
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_ANY_TAG = re.compile(r"</?[A-Za-z!?][^>]*>")
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|tr|td|th|table|pre|figure|figcaption|"
+    r"section|article|header|footer|hr|dd|dt)\b[^>]*>",
+    re.IGNORECASE,
+)
+
+
+def _html_to_text(markup: str) -> str:
+    """Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed."""
+    if "<" in markup:
+        markup = _SCRIPT_BLOCK.sub(" ", markup)
+        markup = _HTML_COMMENT.sub(" ", markup)
+        markup = _BLOCK_TAG.sub(" ", markup)
+        markup = _ANY_TAG.sub("", markup)
+    return _squash(html_lib.unescape(markup))
+
+
+def _plain_text(text: str) -> str:
+    """A text field that should be plain but often carries escaped markup or entities."""
+    if "<" in text:
+        text = _KNOWN_TAG.sub(" ", text)
+    return _squash(_unescape(text))
+
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
+
+
+def _detail_text(detail: Any, value: Any) -> str:
+    """Text of a feedparser text construct, read as HTML when feedparser says it is HTML."""
+    if not isinstance(value, str) or not value:
+        return ""
+    kind = detail.get("type", "") if isinstance(detail, Mapping) else ""
+    if kind in _HTML_TYPES:
+        return _html_to_text(value)
+    return _plain_text(value)
+
+
+_ISO639_2 = {
+    "ara": "ar", "rus": "ru", "eng": "en", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de",
+    "spa": "es", "por": "pt", "ita": "it", "ukr": "uk", "bel": "be", "tur": "tr", "fas": "fa",
+    "per": "fa", "urd": "ur", "heb": "he", "zho": "zh", "chi": "zh", "jpn": "ja", "kor": "ko",
+    "nld": "nl", "dut": "nl", "pol": "pl", "kaz": "kk", "aze": "az", "uzb": "uz",
+}  # fmt: skip
+_OLD_CODES = {"iw": "he", "in": "id", "ji": "yi"}
+
+
+def _iso639_1(tag: Any) -> str:
+    """ISO 639-1 code of a language tag: "ru-RU" -> "ru", "ar_EG" -> "ar"; empty when unknown."""
+    if not isinstance(tag, str):
+        return ""
+    primary = re.split(r"[-_\s]", tag.strip().lower(), maxsplit=1)[0]
+    if len(primary) == 2 and primary.isascii() and primary.isalpha():
+        return _OLD_CODES.get(primary, primary)
+    return _ISO639_2.get(primary, "")
+
+
+def entry_identity(guid: str, link: str, title: str) -> str:
+    """Stable identity of a feed entry: its guid, else its link, else a hash of link and title.
+
+    The hash form is ``sha1:<hex>``; it only serves entries that carry neither a guid nor a
+    link, so an edited title makes a new entry there (nothing better is known).
+    """
+    guid = (guid or "").strip()
+    if guid:
+        return guid
+    link = (link or "").strip()
+    if link:
+        return link
+    digest = hashlib.sha1(f"{link}\n{title or ''}".encode(), usedforsecurity=False)
+    return f"sha1:{digest.hexdigest()}"
+
+
+# --------------------------------------------------------------------------------------------
+# Bytes to text
+# --------------------------------------------------------------------------------------------
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_XML_DECL_BYTES = re.compile(rb"^\s*<\?xml\b[^>]{0,400}?\?>", re.IGNORECASE)
+_ENCODING_ATTR = re.compile(rb"""encoding\s*=\s*["']\s*([A-Za-z0-9._:()-]{1,40})\s*["']""", re.I)
+_CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:()-]{1,40})""", re.I)
+
+# Legacy code pages tried, in this order, for bytes that are not UTF-8 and say nothing true
+# about themselves: Western, then the Cyrillic, Arabic and other scripts wirecrawl reads.
+_GUESSES = ("cp1252", "cp1251", "koi8_r", "cp1256", "cp1250", "cp1253", "cp1255", "cp1254")
+_SAMPLE = 65536
+# Prefixes of the single-byte code pages, where a reading can be second-guessed by score.
+_SINGLE_BYTE = ("cp12", "cp8", "iso8859", "koi8", "mac", "latin")
+
+
+def _codec(label: str | None) -> str | None:
+    """Python codec name for a charset label, or None when unknown."""
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("\"'")).name
+    except (LookupError, ValueError):
+        return None
+    # As browsers do (WHATWG Encoding): latin-1 and ASCII labels mean windows-1252, and gb2312
+    # means its superset gb18030.
+    return {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "gb2312": "gb18030"}.get(
+        name, name
+    )
+
+
+def _try_decode(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        if codec == "cp1252":
+            # The five bytes windows-1252 leaves undefined are C1 controls in ISO-8859-1.
+            return data.decode("latin-1")
+        return None
+
+
+def _script(char: str) -> str:
+    code = ord(char)
+    if code < 0x250 or 0x1E00 <= code <= 0x1EFF:
+        return "latin"
+    if 0x400 <= code <= 0x52F:
+        return "cyrillic"
+    if 0x600 <= code <= 0x6FF or 0x750 <= code <= 0x77F or 0xFB50 <= code <= 0xFEFF:
+        return "arabic"
+    if 0x370 <= code <= 0x3FF:
+        return "greek"
+    if 0x590 <= code <= 0x5FF:
+        return "hebrew"
+    return "other"
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_ODD_SYMBOL = re.compile(r"[^\x00-\x7f\w\s«»“”„‘’‚–—…€№°·•‹›\u200c\u200d\u200e\u200f]")
+
+
+def _plausibility(text: str) -> int:
+    """How much ``text`` looks like real writing rather than a misread code page.
+
+    Words (letter runs) with non-ASCII letters score their length when they keep to one
+    script, are lower case or Title case (or have no case) and, in Latin script, are not
+    mostly accented letters; all-capital words count nothing; other words lose their length.
+    Stray symbols cost two each. A Russian text read as windows-1252 ("Ïðèâåò") or as KOI8-R
+    ("пРИВЕТ") and an Arabic one read as windows-1251 ("ЗбУнЗУЙ") all fail these tests.
+    """
+    score = 0
+    for match in _LETTERS.finditer(text):
+        word = match.group()
+        if word.isascii():
+            continue
+        scripts = {_script(c) for c in word}
+        length = len(word)
+        if len(scripts) != 1 or "other" in scripts:
+            score -= length
+            continue
+        cased = word.lower() != word.upper()
+        if cased and not (word.islower() or word.istitle()):
+            # All capitals is rare in running text but is what a KOI8-R text read as
+            # windows-1251 looks like ("РЕТЕЗПЧПТЩ"): neutral, not a point in favour.
+            if not word.isupper():
+                score -= length
+            continue
+        if "latin" in scripts and length >= 3 and 2 * sum(not c.isascii() for c in word) > length:
+            score -= length
+            continue
+        score += length
+    return score - 2 * len(_ODD_SYMBOL.findall(text))
+
+
+def _best_guess(data: bytes, candidates: Sequence[str]) -> tuple[str, str] | None:
+    """The candidate code page whose reading of ``data`` is most plausible (first on ties)."""
+    best: tuple[int, str, str] | None = None
+    for codec in candidates:
+        text = _try_decode(data, codec)
+        if text is None:
+            continue
+        score = _plausibility(_sample(text))
+        if best is None or score > best[0]:
+            best = (score, codec, text)
+    return None if best is None else (best[1], best[2])
+
+
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f][^\s<>]*")
+
+
+def _sample(text: str) -> str:
+    """The part of a long text that carries its non-ASCII letters, for scoring."""
+    if len(text) <= _SAMPLE:
+        return text
+    return "".join(_NON_ASCII_RUN.findall(text)[:20000])
+
+
+def _charset_of(content_type: str) -> str:
+    match = _CHARSET_PARAM.search(content_type or "")
+    return match.group(1) if match else ""
+
+
+def _decode(body: bytes, header_charset: str = "") -> tuple[str, str, list[str]]:
+    """Decode a document; returns the text, the codec used and what had to be decided.
+
+    Order: a byte-order mark; UTF-16 without one; plain ASCII; strict UTF-8 (whatever the
+    declarations say: non-ASCII text that happens to be valid UTF-8 is UTF-8); the charset of
+    the HTTP header and of the XML declaration (the more plausible reading when they
+    disagree); UTF-8 with its few bad bytes replaced; and last a guess among legacy code pages.
+    """
+    problems: list[str] = []
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            text = body[len(bom) :].decode(codec, errors="replace")
+            if "\ufffd" in text and _try_decode(body[len(bom) :], codec) is None:
+                problems.append(f"invalid {codec.upper()} bytes replaced with U+FFFD")
+            return text, codec, problems
+    if len(body) >= 4 and b"\x00" in body[:4]:
+        codec = "utf-16-le" if body[1:2] == b"\x00" else "utf-16-be"
+        if body[:4] in (b"<\x00\x00\x00", b"\x00\x00\x00<"):
+            codec = "utf-32-le" if body[0:1] == b"<" else "utf-32-be"
+        return body.decode(codec, errors="replace"), codec, problems
+    if body.isascii():
+        return body.decode("ascii"), "utf-8", problems
+
+    declaration = _XML_DECL_BYTES.match(body[:512])
+    xml_label = ""
+    if declaration:
+        found = _ENCODING_ATTR.search(declaration.group())
+        xml_label = found.group(1).decode("ascii") if found else ""
+    declared: list[tuple[str, str]] = []  # (label as printed, codec)
+    for who, label in (("the HTTP header", header_charset), ("the XML declaration", xml_label)):
+        codec_name = _codec(label)
+        if label and codec_name is None:
+            problems.append(f"unknown charset {label!r} in {who} ignored")
+        if codec_name and codec_name not in {c for _, c in declared}:
+            declared.append((label, codec_name))
+
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        others = [label for label, c in declared if c not in ("utf-8", "utf-8-sig")]
+        if others:
+            problems.append(f"declared {others[0]}, but the bytes are UTF-8; read as UTF-8")
+        return text, "utf-8", problems
+
+    legacy = [
+        (label, c) for label, c in declared if not c.startswith(("utf-8", "utf-16", "utf-32"))
+    ]
+    readings = [(label, c, t) for label, c in legacy if (t := _try_decode(body, c)) is not None]
+    if readings:
+        scores = [_plausibility(_sample(t)) for _, _, t in readings]
+        pick = max(range(len(readings)), key=lambda i: (scores[i], -i))
+        label, codec, text = readings[pick]
+        if len(readings) > 1:
+            problems.append(
+                f"the HTTP header says {readings[0][0]}, the XML declaration {readings[1][0]}; "
+                f"read as {label}, which gives readable text"
+            )
+        elif len(declared) > len(legacy):
+            unicode_label = next(lb for lb, c in declared if (lb, c) not in legacy)
+            problems.append(
+                f"declared {unicode_label}, but the bytes are not; read as {label}, as also "
+                "declared"
+            )
+        if scores[pick] < 0 and codec.startswith(_SINGLE_BYTE):
+            # A declared single-byte code page that yields gibberish (a server default such
+            # as iso-8859-1 in front of an Arabic or Russian feed) loses to a reading that
+            # yields words.
+            guess = _best_guess(body, [c for c in _GUESSES if c != codec])
+            if guess is not None and _plausibility(_sample(guess[1])) > 0:
+                problems.append(
+                    f"declared {label}, but that gives unreadable text; read as "
+                    f"{_label(guess[0])} (best guess)"
+                )
+                return guess[1], guess[0], problems
+        return text, codec, problems
+
+    repaired = body.decode("utf-8", errors="replace")
+    bad = repaired.count("\ufffd") - body.count(b"\xef\xbf\xbd")
+    good = sum(1 for c in repaired if ord(c) > 0x7F) - bad
+    guess = _best_guess(body, _GUESSES) if legacy or good < 10 * bad else None
+    if not legacy and (
+        guess is None or _plausibility(_sample(repaired)) >= _plausibility(_sample(guess[1]))
+    ):
+        # Mostly good UTF-8 with a few broken sequences (a truncated or spliced string):
+        # re-reading the whole document in another code page would garble all the rest.
+        problems.append(f"{bad} invalid UTF-8 byte sequence(s) replaced with U+FFFD")
+        return repaired, "utf-8", problems
+    if guess is None:  # pragma: no cover - cp1252 falls back to latin-1, which always decodes
+        return repaired, "utf-8", problems
+    codec, text = guess
+    if legacy:
+        claim = f"the bytes are not valid {legacy[0][0]} as declared"
+    elif declared:
+        claim = f"the bytes are not valid {declared[0][0]} as declared"
+    else:
+        claim = "no charset is declared and the bytes are not valid UTF-8"
+    problems.append(f"{claim}; read as {_label(codec)} (best guess)")
+    return text, codec, problems
+
+
+def _label(codec: str) -> str:
+    """The usual web name of a Python codec ("cp1256" -> "windows-1256")."""
+    if codec.startswith("cp12"):
+        return "windows-" + codec[2:]
+    return codec.replace("_", "-")
+
+
+# --------------------------------------------------------------------------------------------
+# What the document is
+# --------------------------------------------------------------------------------------------
+
+_PROLOG_ITEM = re.compile(
+    r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[[^\]]*\][^>]*)?>)", re.DOTALL | re.IGNORECASE
+)
+_ROOT_TAG = re.compile(r"\s*<([A-Za-z_][\w:.-]*)")
+_FEED_ROOTS = {"rss", "rdf:rdf", "rdf", "feed", "channel", "atom:feed"}
+_HTML_ROOTS = {"html", "head", "body"}
+_DOCTYPE_HTML = re.compile(r"<!DOCTYPE\s+html", re.IGNORECASE)
+_LATER_START = re.compile(r"<\?xml\b|<(?:rss|feed|rdf:RDF)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Where the document's root element starts, and its name."""
+
+    root: str  # lower-cased tag name, "" when no element was found
+    prolog_end: int  # offset of the root element
+    html_doctype: bool
+
+
+def _shape(text: str) -> _Shape:
+    pos = 0
+    html_doctype = False
+    limit = min(len(text), 200_000)
+    while pos < limit:
+        item = _PROLOG_ITEM.match(text, pos)
+        if item is None:
+            break
+        if _DOCTYPE_HTML.match(item.group().lstrip()):
+            html_doctype = True
+        pos = item.end()
+    root = _ROOT_TAG.match(text, pos)
+    if root is None:
+        return _Shape("", pos, html_doctype)
+    return _Shape(root.group(1).lower(), root.start(1) - 1, html_doctype)
+
+
+# (who, markers that prove a challenge on any page, markers that count only on a short page).
+# Ordinary pages also carry a comment-form reCAPTCHA, Cloudflare's bot-detection script or an
+# article about DDoS-Guard, so the weak markers only count where there is little else.
+_CHALLENGES = (
+    ("DDoS-Guard", ("/.well-known/ddos-guard/", "<title>ddos-guard</title>"),
+                   ("ddos-guard", "ddos guard")),
+    ("Cloudflare", ("<title>just a moment...</title>", "attention required! | cloudflare",
+                    "cf-browser-verification", "cf_chl_opt", "orchestrate/chl_page"),
+                   ("/cdn-cgi/challenge-platform/",)),
+    ("Sucuri", ("sucuri website firewall - access denied", "sucuri_cloudproxy_js"),
+               ("sucuri",)),
+    ("Imperva/Incapsula", ("_incapsula_resource", "incapsula incident id"), ()),
+    ("DataDome", ("captcha-delivery.com",), ("datadome",)),
+    ("PerimeterX", ("px-captcha",), ("_pxappid",)),
+    ("Qrator", (), ("qrator",)),
+    ("a captcha", (), ("g-recaptcha", "h-captcha", "hcaptcha.com", "cf-turnstile", "captcha",
+                       "verify you are human", "are you a robot")),
+    ("a browser check", (), ("checking your browser", "enable javascript and cookies to continue")),
+)  # fmt: skip
+_SHORT_PAGE = 64_000
+
+
+def _challenge_vendor(page: str) -> str | None:
+    sample = page[:100_000].lower()
+    short = len(page) < _SHORT_PAGE
+    for vendor, strong, weak in _CHALLENGES:
+        if any(m in sample for m in strong) or (short and any(m in sample for m in weak)):
+            return vendor
+    return None
+
+
+_TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.IGNORECASE)
+
+
+def _page_title(page: str) -> str:
+    head = page[:200_000]
+    found = _TITLE_OPEN.search(head)
+    if found is None:
+        return ""
+    end = head.lower().find("</title", found.end())
+    title = _html_to_text(head[found.end() : end if end >= 0 else found.end() + 300])
+    return title if len(title) <= 80 else title[:77] + "..."
+
+
+def _where(url: str) -> str:
+    return url or "feed"
+
+
+def _refuse_page(text: str, url: str) -> FeedParseError:
+    vendor = _challenge_vendor(text)
+    if vendor is not None:
+        return FeedParseError(
+            f"{_where(url)}: got a bot-challenge page ({vendor}) instead of a feed; the site "
+            "blocks automated clients here - slow down, or find another feed URL",
+            "challenge",
+            url,
+        )
+    title = _page_title(text)
+    named = f" (title {title!r})" if title else ""
+    return FeedParseError(
+        f"{_where(url)}: got an HTML page{named} instead of a feed; the URL is probably a web "
+        "page - look for its feed with discover_feeds",
+        "html",
+        url,
+    )
+
+
+# Entity declarations in the internal DTD subset. feedparser drops those that refer to other
+# entities or to outside files but expands the rest without a limit in its tolerant parser.
+_ENTITY_DECL = re.compile(
+    r"<!ENTITY\s+(%\s+)?([^\s>]+)\s+(?:(SYSTEM|PUBLIC)\b|([\"'])(.*?)\4)", re.DOTALL | re.I
+)
+_NAMED_REF = re.compile(r"&[A-Za-z_][\w.-]*;|%[A-Za-z_][\w.-]*;")
+_FEED_ROOT_START = re.compile(r"<(?:rss|feed|rdf:RDF|channel)\b", re.IGNORECASE)
+_MAX_ENTITY_DECLS = 64
+_MAX_ENTITY_EXPANSION = 1_000_000  # characters entity references may add to a document
+
+
+def _check_entities(text: str, shape: _Shape, url: str) -> None:
+    """Refuse documents whose DTD would expand entities out of proportion (or fetch files).
+
+    Declarations are looked for everywhere before the feed's root element, not only where
+    the prolog parses cleanly, so a DOCTYPE mangled on purpose cannot slip one through.
+    """
+    root = _FEED_ROOT_START.search(text)
+    zone_end = max(shape.prolog_end, root.start() if root else len(text))
+    zone = text[:zone_end]
+    if "<!ENTITY" not in zone.upper():
+        return
+    if zone.upper().count("<!ENTITY") > _MAX_ENTITY_DECLS:
+        raise FeedParseError(
+            f"{_where(url)}: refused: the document declares more than {_MAX_ENTITY_DECLS} "
+            "XML entities (an entity-expansion attack)",
+            "hostile",
+            url,
+        )
+    expansion = 0
+    for parameter, name, external, _quote, value in _ENTITY_DECL.findall(zone):
+        if parameter or external:
+            raise FeedParseError(
+                f"{_where(url)}: refused: the document declares external or parameter XML "
+                "entities, which a feed never needs (an XML external-entity attack)",
+                "hostile",
+                url,
+            )
+        if _NAMED_REF.search(value):
+            raise FeedParseError(
+                f"{_where(url)}: refused: the document declares XML entities built from other "
+                "entities (an entity-expansion or 'billion laughs' document)",
+                "hostile",
+                url,
+            )
+        expansion += len(value) * text.count(f"&{name};", zone_end)
+    if expansion > _MAX_ENTITY_EXPANSION:
+        raise FeedParseError(
+            f"{_where(url)}: refused: its XML entities would expand the document by "
+            f"{expansion:,} characters (an entity-expansion attack)",
+            "hostile",
+            url,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# JSON Feed
+# --------------------------------------------------------------------------------------------
+
+_JSONFEED_VERSION = "https://jsonfeed.org/version/"
+
+
+def _str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _json_authors(item: Mapping[str, Any]) -> tuple[str, ...]:
+    found: list[str] = []
+    people = item.get("authors")
+    if not isinstance(people, list):
+        people = [item.get("author")]
+    for person in people:
+        if isinstance(person, Mapping):
+            name = _squash(_str(person.get("name")) or _str(person.get("url")))
+            if name and name not in found:
+                found.append(name)
+    return tuple(found)
+
+
+def _json_date(text: str) -> datetime | None:
+    value = parse_feed_date(text) if text else None
+    return value.astimezone(UTC) if value else None
+
+
+def _parse_json_feed(body: bytes, url: str, problems: list[str]) -> ParsedFeed:
+    raw = body[3:] if body.startswith(codecs.BOM_UTF8) else body
+    text = raw.decode("utf-8", errors="replace")
+    if "\ufffd" in text and _try_decode(raw, "utf-8") is None:
+        problems.append("invalid UTF-8 bytes in the JSON replaced with U+FFFD")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise FeedParseError(
+            f"{_where(url)}: got a JSON document that cannot be parsed ({error}) instead of a feed",
+            "malformed",
+            url,
+        ) from None
+    if not isinstance(data, dict) or not _str(data.get("version")).startswith(_JSONFEED_VERSION):
+        raise FeedParseError(
+            f"{_where(url)}: got a JSON document that is not a JSON Feed (no "
+            f"'{_JSONFEED_VERSION}...' version) instead of a feed",
+            "not-a-feed",
+            url,
+        )
+    language = _iso639_1(data.get("language"))
+    items = data.get("items")
+    if not isinstance(items, list):
+        problems.append("JSON Feed without an 'items' list")
+        items = []
+    entries: list[FeedEntry] = []
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, Mapping):
+            problems.append(f"JSON Feed item {number} is not an object; skipped")
+            continue
+        link = _str(item.get("url")).strip() or _str(item.get("external_url")).strip()
+        if link and url:
+            link = _join(url, link) or link
+        title = _plain_text(_str(item.get("title")))
+        guid = _str(item.get("id")).strip()
+        content_html = _str(item.get("content_html"))
+        summary_source = _str(item.get("summary")) or _str(item.get("content_text"))
+        summary = _plain_text(summary_source) if summary_source else _html_to_text(content_html)
+        published_text = _str(item.get("date_published")).strip()
+        updated_text = _str(item.get("date_modified")).strip()
+        published = _json_date(published_text)
+        updated = _json_date(updated_text)
+        if published is None and not published_text and updated is not None:
+            published, published_text = updated, updated_text
+        tags = item.get("tags")
+        categories: list[str] = []
+        for tag in tags if isinstance(tags, list) else []:
+            label = _squash(_str(tag))
+            if label and label not in categories:
+                categories.append(label)
+        if not content_html and _str(item.get("content_text")):
+            content_html = html_lib.escape(_str(item.get("content_text")))
+        entries.append(
+            FeedEntry(
+                entry_id=entry_identity(guid, link, title),
+                link=link,
+                title=title,
+                published=published,
+                published_text=published_text,
+                updated=updated,
+                summary=summary,
+                content_html=content_html,
+                authors=_json_authors(item) or _json_authors(data),
+                categories=tuple(categories),
+                language=_iso639_1(item.get("language")) or language,
+                guid=guid,
+            )
+        )
+    home = _str(data.get("home_page_url")).strip()
+    return ParsedFeed(
+        url=url,
+        format="jsonfeed",
+        title=_plain_text(_str(data.get("title"))),
+        site_url=(_join(url, home) or home) if url else home,
+        language=language,
+        entries=tuple(entries),
+        problems=tuple(problems),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# RSS and Atom
+# --------------------------------------------------------------------------------------------
+
+_XML_MEDIA = re.compile(r"^(?:application|text)/(?:[\w.+-]+\+)?xml$")
+_DECL_TEXT = re.compile(r"^\ufeff?\s*<\?xml\b[^>]{0,400}?\?>", re.IGNORECASE)
+_UTF8_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
+_HARMLESS_BOZO = (
+    feedparser.CharacterEncodingOverride,
+    feedparser.CharacterEncodingUnknown,
+    feedparser.NonXMLContentType,
+)
+
+
+def _cut_junk(text: str, shape: _Shape, problems: list[str]) -> tuple[str, _Shape]:
+    """Drop text printed before the feed (PHP warnings, a stray line) when a feed follows."""
+    if shape.root in _FEED_ROOTS:
+        return text, shape
+    later = _LATER_START.search(text, 0, 8192)
+    if later is None or later.start() == 0 or not text[: later.start()].strip():
+        return text, shape
+    junk = _squash(text[: later.start()])
+    problems.append(f"{len(junk)} characters before the XML document removed ({junk[:40]!r})")
+    text = text[later.start() :]
+    return text, _shape(text)
+
+
+def _utf8_declared(text: str, problems: list[str] | None = None) -> str:
+    """The document with one XML declaration, first, saying UTF-8 (line numbers kept)."""
+    declaration = _DECL_TEXT.match(text)
+    if declaration is None:
+        return _UTF8_DECLARATION + text.lstrip("\ufeff")
+    head = text[: declaration.end()]
+    if problems is not None and head.lstrip("\ufeff")[:1].isspace():
+        problems.append("whitespace before the XML declaration removed")
+    return _UTF8_DECLARATION + "\n" * head.count("\n") + text[declaration.end() :]
+
+
+def _feedparser_headers(headers: Mapping[str, str], url: str) -> dict[str, str]:
+    given = {str(k).lower(): str(v) for k, v in headers.items()}
+    out: dict[str, str] = {}
+    location = given.get("content-location", "").strip()
+    base = (_join(url, location) or url) if location else url
+    if base:
+        out["content-location"] = base
+    media = given.get("content-type", "").split(";")[0].strip().lower()
+    if media:
+        out["content-type"] = f"{media}; charset=utf-8"
+    if given.get("content-language"):
+        out["content-language"] = given["content-language"]
+    return out
+
+
+def _struct_to_datetime(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        year, month, day, hour, minute, second = (int(v) for v in value[:6])
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _entry_date(entry: Mapping[str, Any], key: str) -> tuple[datetime | None, str]:
+    raw = entry.get(key)
+    raw = raw.strip() if isinstance(raw, str) else ""
+    value = _struct_to_datetime(entry.get(f"{key}_parsed"))
+    if value is None and raw:
+        parsed = parse_feed_date(raw)
+        value = parsed.astimezone(UTC) if parsed else None
+    return value, raw
+
+
+# Bounded lazy groups keep a document full of unclosed tags linear to scan.
+_GUID_ELEMENT = re.compile(
+    r"<guid\b([^>]{0,400})>(.{0,4000}?)</guid\s*>", re.IGNORECASE | re.DOTALL
+)
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
+_NOT_PERMALINK = re.compile(r"""ispermalink\s*=\s*["']\s*false""", re.IGNORECASE)
+_HTTP_URL = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
+_HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _printed_guids(text: str, base: str) -> dict[str, tuple[str, bool]]:
+    """Guids as printed, keyed by what feedparser makes of them.
+
+    feedparser resolves every guid not marked ``isPermaLink="false"`` against the feed URL,
+    so ``<guid>12345</guid>`` comes out as ``https://site/12345``. The map gives back the
+    printed guid and whether it is itself a URL (only then may it stand in for a link).
+    """
+    printed: dict[str, tuple[str, bool]] = {}
+    if "<guid" not in text and "<GUID" not in text:
+        return printed
+    for attributes, content in _GUID_ELEMENT.findall(text):
+        value = _CDATA.sub(lambda m: m.group(1), content)
+        value = _unescape(value).strip()
+        if not value:
+            continue
+        is_url = bool(_HTTP_URL.match(value)) and not _NOT_PERMALINK.search(attributes)
+        printed.setdefault(value, (value, is_url))
+        if base and not _NOT_PERMALINK.search(attributes):
+            resolved = _join(base, value)
+            if resolved:
+                printed.setdefault(resolved, (value, is_url))
+    return printed
+
+
+def _entry_link(entry: Mapping[str, Any], guid_is_url: bool) -> str:
+    alternates = [
+        link
+        for link in entry.get("links") or ()
+        if isinstance(link, Mapping)
+        and link.get("rel", "alternate") == "alternate"
+        and isinstance(link.get("href"), str)
+        and link["href"].strip()
+    ]
+    html_like = [a for a in alternates if a.get("type", "text/html") in _HTML_TYPES]
+    for link in html_like or alternates:
+        return str(link["href"]).strip()
+    fallback = entry.get("link")
+    if isinstance(fallback, str) and fallback.strip():
+        if entry.get("guidislink") and fallback == entry.get("id"):
+            return fallback.strip() if guid_is_url else ""
+        return fallback.strip()
+    return ""
+
+
+def _names(people: Any, fallback: Any) -> tuple[str, ...]:
+    found: list[str] = []
+    for person in people if isinstance(people, list) else ():
+        if isinstance(person, Mapping):
+            name = _plain_text(_str(person.get("name")) or _str(person.get("email")))
+            if name and name not in found:
+                found.append(name)
+    if not found and isinstance(fallback, str) and fallback.strip():
+        found.append(_plain_text(fallback))
+    return tuple(found)
+
+
+def _labels(tags: Any) -> tuple[str, ...]:
+    found: list[str] = []
+    for tag in tags if isinstance(tags, list) else ():
+        if isinstance(tag, Mapping):
+            label = _plain_text(_str(tag.get("term")) or _str(tag.get("label")))
+            if label and label not in found:
+                found.append(label)
+    return tuple(found)
+
+
+def _content_html(entry: Mapping[str, Any]) -> str:
+    best = ""
+    for part in entry.get("content") or ():
+        if not isinstance(part, Mapping):
+            continue
+        value = _str(part.get("value"))
+        if part.get("type", "text/html") not in _HTML_TYPES:
+            value = html_lib.escape(value)
+        if len(value) > len(best):
+            best = value
+    return best
+
+
+def _entry_language(entry: Mapping[str, Any], feed_language: str) -> str:
+    for key in ("title_detail", "summary_detail"):
+        detail = entry.get(key)
+        if isinstance(detail, Mapping) and _iso639_1(detail.get("language")):
+            return _iso639_1(detail.get("language"))
+    for part in entry.get("content") or ():
+        if isinstance(part, Mapping) and _iso639_1(part.get("language")):
+            return _iso639_1(part.get("language"))
+    return feed_language
+
+
+def _make_entry(
+    entry: Mapping[str, Any],
+    base: str,
+    feed_language: str,
+    printed: Mapping[str, tuple[str, bool]],
+) -> FeedEntry:
+    # Plain dict access: FeedParserDict.get maps keys through aliases on every call.
+    entry = dict(entry)
+    raw_id = _str(entry.get("id")).strip()
+    guid, guid_is_url = printed.get(raw_id, (raw_id, bool(_HTTP_URL.match(raw_id))))
+    link = _entry_link(entry, guid_is_url)
+    if link and base and not _HAS_SCHEME.match(link):
+        link = _join(base, link)
+    title = _detail_text(entry.get("title_detail"), entry.get("title"))
+    published, published_text = _entry_date(entry, "published")
+    updated, updated_text = _entry_date(entry, "updated")
+    if published is None and not published_text and updated_text:
+        # RSS 1.0 (dc:date) and Atom entries without <published> only give this date.
+        published, published_text = updated, updated_text
+    summary = _detail_text(entry.get("summary_detail"), entry.get("summary"))
+    return FeedEntry(
+        entry_id=entry_identity(guid, link, title),
+        link=link,
+        title=title,
+        published=published,
+        published_text=published_text,
+        updated=updated,
+        summary=summary,
+        content_html=_content_html(entry),
+        authors=_names(entry.get("authors"), entry.get("author")),
+        categories=_labels(entry.get("tags")),
+        language=_entry_language(entry, feed_language),
+        guid=guid,
+    )
+
+
+_SKIP_BLOCK = re.compile(
+    r"<(skipHours|skipDays)\b[^>]{0,400}>(.{0,20000}?)</\1\s*>", re.IGNORECASE | re.DOTALL
+)
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_SNIPPET_PARSER = etree.XMLParser(
+    recover=True, resolve_entities=False, no_network=True, load_dtd=False
+)
+
+
+def _skip_hints(text: str) -> tuple[frozenset[int], frozenset[str]]:
+    """RSS ``<skipHours>`` and ``<skipDays>``, read with lxml from the channel's markup."""
+    hours: set[int] = set()
+    days: set[str] = set()
+    for block in _SKIP_BLOCK.finditer(text):
+        snippet = f"<x>{block.group(2)}</x>".encode()
+        try:
+            tree = etree.fromstring(snippet, _SNIPPET_PARSER)
+        except etree.XMLSyntaxError:
+            continue
+        if tree is None:
+            continue
+        for element in tree.iter():
+            if not isinstance(element.tag, str):
+                continue
+            name = etree.QName(element).localname.lower()
+            value = (element.text or "").strip()
+            if name == "hour" and value.isdigit():
+                hour = int(value)
+                if 0 <= hour <= 24:
+                    hours.add(hour % 24)  # some feeds count 1-24; 24 is midnight
+            elif name == "day":
+                day = value.capitalize()
+                if day in _DAYS:
+                    days.add(day)
+    return frozenset(hours), frozenset(days)
+
+
+_TTL = re.compile(r"\s*(\d{1,7})")
+
+
+def _ttl(value: Any) -> int | None:
+    match = _TTL.match(value) if isinstance(value, str) else None
+    minutes = int(match.group(1)) if match else 0
+    return minutes if minutes > 0 else None
+
+
+def _bozo_problem(error: BaseException) -> str:
+    line = getattr(error, "getLineNumber", None)
+    column = getattr(error, "getColumnNumber", None)
+    where = ""
+    if callable(line) and callable(column):
+        where = f" at line {line()}, column {column()}"
+        message = str(getattr(error, "getMessage", lambda: error)())
+    else:
+        message = str(error)
+    if "undefined entity" in message:
+        return f"undefined entity{where} (HTML entities in XML); read with the tolerant parser"
+    return f"not well-formed XML ({message}{where}); read with the tolerant parser"
+
+
+def _run_feedparser(data: bytes, headers: dict[str, str], url: str) -> Any:
+    try:
+        return feedparser.parse(
+            io.BytesIO(data),
+            response_headers=headers,
+            resolve_relative_uris=True,
+            sanitize_html=True,
+        )
+    except MemoryError:
+        raise
+    except Exception as error:  # an untrusted document must not surface as a random error
+        raise FeedParseError(
+            f"{_where(url)}: the feed parser failed on this document "
+            f"({type(error).__name__}: {error})",
+            "malformed",
+            url,
+        ) from error
+
+
+def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
+    """Read one fetched feed (RSS 0.9x/1.0/2.0, Atom, JSON Feed) into a ``ParsedFeed``.
+
+    ``url`` is where it came from (after redirects): the base for relative links unless the
+    headers carry a Content-Location. ``headers`` are the HTTP response headers (any case).
+
+    Harmless trouble is kept in ``ParsedFeed.problems`` and the feed is read anyway: a wrong
+    or missing charset, bad bytes, whitespace or junk before the XML declaration, a feed served
+    as ``text/html``, HTML entities such as ``&nbsp;`` in XML, and markup that is not
+    well-formed but still yields the channel or its entries (read by feedparser's tolerant
+    parser). ``FeedParseError`` (a ``FeedError``) is raised, naming what was received, for an
+    empty body, an HTML page, a bot-challenge page, JSON that is not a JSON Feed, another kind
+    of document, a document too broken to give a channel or entries, and documents refused on
+    purpose (entity expansion, external entities).
+    """
+    if not isinstance(body, bytes | bytearray | memoryview):
+        raise TypeError("parse_feed() takes the response body as bytes")
+    body = bytes(body)
+    lower = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+    content_type = lower.get("content-type", "")
+    media = content_type.split(";")[0].strip().lower()
+    problems: list[str] = []
+
+    if not body.strip():
+        raise FeedParseError(
+            f"{_where(url)}: got an empty response instead of a feed; the server sent no body "
+            "- try again later",
+            "empty",
+            url,
+        )
+    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    # JSON Feeds are often served as text/plain or octet-stream: a body that opens with "{"
+    # is read as JSON whatever the label says.
+    if start == b"{" or (start == b"[" and media in ("application/feed+json", "application/json")):
+        return _parse_json_feed(body, url, problems)
+
+    text, _codec_used, decode_problems = _decode(body, _charset_of(content_type))
+    problems.extend(decode_problems)
+    if media and not _XML_MEDIA.match(media):
+        problems.append(f"served as {media}, which is not an XML media type")
+
+    shape = _shape(text)
+    if shape.root in _HTML_ROOTS or (shape.html_doctype and shape.root not in _FEED_ROOTS):
+        raise _refuse_page(text, url)
+    text, shape = _cut_junk(text, shape, problems)
+    if not shape.root and _LATER_START.search(text, 0, 8192) is None:
+        if _challenge_vendor(text) is not None or "<html" in text[:4096].lower():
+            raise _refuse_page(text, url)
+        raise FeedParseError(
+            f"{_where(url)}: got a text response that is not XML ({_squash(text[:60])!r}) "
+            "instead of a feed",
+            "not-a-feed",
+            url,
+        )
+    _check_entities(text, shape, url)
+
+    xml = _utf8_declared(text, problems)
+    fp_headers = _feedparser_headers(lower, url)
+    result = _run_feedparser(xml.encode("utf-8", errors="replace"), fp_headers, url)
+    base = fp_headers.get("content-location", "")
+
+    error = result.get("bozo_exception") if result.get("bozo") else None
+    if isinstance(error, _HARMLESS_BOZO):
+        error = None  # about charsets and media types, which were settled above
+    if error is not None:
+        problems.append(_bozo_problem(error))
+    feed = result.get("feed") or {}
+    raw_entries = result.get("entries") or []
+    version = result.get("version") or ""
+    if not raw_entries and not version:
+        if shape.root == "opml":
+            what = "an OPML feed list (read it with parse_opml)"
+        elif shape.root:
+            what = f"an XML document with root <{shape.root}>"
+        else:
+            what = "a document with no XML root element"
+        raise FeedParseError(f"{_where(url)}: got {what} instead of a feed", "not-a-feed", url)
+    if not raw_entries and error is not None and not feed.get("title") and not feed.get("link"):
+        raise FeedParseError(
+            f"{_where(url)}: got a malformed feed that gives no channel or entries "
+            f"({_bozo_problem(error)})",
+            "malformed",
+            url,
+        )
+
+    language = _iso639_1(feed.get("language"))
+    if not language:
+        detail = feed.get("title_detail")
+        language = _iso639_1(detail.get("language") if isinstance(detail, Mapping) else "")
+    if not language:
+        language = _iso639_1(lower.get("content-language"))
+    printed = _printed_guids(xml, base)
+    entries = tuple(_make_entry(e, base, language, printed) for e in raw_entries)
+    skip_hours, skip_days = _skip_hints(xml)
+    site_url = _str(feed.get("link")).strip()
+    if site_url and base:
+        site_url = _join(base, site_url) or site_url
+    return ParsedFeed(
+        url=url,
+        format=version or "unknown",
+        title=_detail_text(feed.get("title_detail"), feed.get("title")),
+        site_url=site_url,
+        language=language,
+        entries=entries,
+        ttl_minutes=_ttl(feed.get("ttl")),
+        skip_hours=skip_hours,
+        skip_days=skip_days,
+        problems=tuple(problems),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Discovery
+# --------------------------------------------------------------------------------------------
+
+_FEED_TYPES = {
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/rdf+xml",
+    "application/feed+json",
+    "application/json",
+}
+_XML_DECL_STR = re.compile(r"^\ufeff?\s*<\?xml\b[^>]*\?>")
+
+
+def discover_feeds(html: bytes | str, base_url: str) -> list[str]:
+    """Feed URLs a page advertises with ``<link rel="alternate" type=...>``, in page order.
+
+    URLs are made absolute (honouring ``<base href>``) and listed once each. WordPress's
+    ``application/json`` alternates under ``/wp-json/`` are REST API records, not feeds, and
+    are left out. When the list is empty, callers may try ``COMMON_FEED_PATHS``.
+    """
+    if isinstance(html, str):
+        html = _XML_DECL_STR.sub("", html, count=1)
+    if not html or not html.strip():
+        return []
+    try:
+        document = lxml_html.document_fromstring(html)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return []
+    base = base_url
+    for element in document.iter("base"):
+        href = (element.get("href") or "").strip()
+        if href:
+            base = _join(base_url, href) or base_url
+            break
+    found: list[str] = []
+    for element in document.iter("link"):
+        rel = (element.get("rel") or "").lower().split()
+        kind = (element.get("type") or "").split(";")[0].strip().lower()
+        href = (element.get("href") or "").strip()
+        if "alternate" not in rel or kind not in _FEED_TYPES or not href:
+            continue
+        absolute = _join(base, href)
+        scheme = _HAS_SCHEME.match(absolute)
+        if scheme is None or scheme.group().lower() not in ("http:", "https:", "feed:"):
+            continue
+        if kind == "application/json" and "/wp-json/" in absolute:
+            continue
+        if absolute not in found:
+            found.append(absolute)
+    return found
+
+
+def _join(base: str, href: str) -> str:
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return ""
+
+
+# --------------------------------------------------------------------------------------------
+# OPML
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpmlOutline:
+    """One feed of an OPML list."""
+
+    #: The feed URL (``xmlUrl``; ``url`` for link outlines), whitespace stripped.
+    url: str
+    #: The outline's ``text`` (or ``title``), whitespace collapsed.
+    title: str = ""
+    #: The site's home page (``htmlUrl``).
+    site_url: str = ""
+    #: The folder the outline sits in (the parent outline's text), else its ``category``.
+    category: str = ""
+    #: ISO 639-1 code from the outline's ``language`` attribute, else empty.
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class OpmlResult:
+    """The feeds an OPML list gives, and what could not be read (each naming its line)."""
+
+    outlines: tuple[OpmlOutline, ...]
+    problems: tuple[str, ...]
+
+
+_MAX_PROBLEMS = 1000
+_OPML_STRICT = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+_OPML_RECOVER = etree.XMLParser(
+    recover=True, resolve_entities=False, no_network=True, load_dtd=False
+)
+_USABLE_SCHEMES = ("http", "https", "feed", "")
+
+
+@dataclass
+class _Node:
+    """An outline tag as read, before it becomes an ``OpmlOutline``."""
+
+    line: int
+    attributes: dict[str, str]
+    folder: str  # text of the nearest enclosing outline that is not a feed
+    has_children: bool
+
+
+def _node_url(attributes: Mapping[str, str]) -> str:
+    return (attributes.get("xmlurl", "") or attributes.get("url", "")).strip()
+
+
+def _node_label(attributes: Mapping[str, str]) -> str:
+    return _squash(attributes.get("text", "") or attributes.get("title", ""))
+
+
+def _outline_from(node: _Node, problems: list[str]) -> OpmlOutline | None:
+    attrs = node.attributes
+    url = _node_url(attrs)
+    title = _node_label(attrs)
+    if not url:
+        if not node.has_children:
+            label = f"outline {title!r}" if title else "an outline"
+            problems.append(f"line {node.line}: {label} has no feed URL (xmlUrl); skipped")
+        return None
+    scheme_match = _HAS_SCHEME.match(url)
+    scheme = scheme_match.group()[:-1].lower() if scheme_match else ""
+    if scheme not in _USABLE_SCHEMES or any(c in url for c in '\r\n\t<>"'):
+        problems.append(f"line {node.line}: outline {title!r} has an unusable URL {url!r}; skipped")
+        return None
+    category = node.folder or _squash(attrs.get("category", "").split(",")[0])
+    return OpmlOutline(
+        url=url,
+        title=title,
+        site_url=attrs.get("htmlurl", "").strip(),
+        category=category,
+        language=_iso639_1(attrs["language"]) if "language" in attrs else "",
+    )
+
+
+def _is_outline(element: Any) -> bool:
+    return isinstance(element.tag, str) and etree.QName(element).localname.lower() == "outline"
+
+
+def _tree_nodes(root: Any) -> list[_Node]:
+    """Outline elements of a parsed tree, in document order, with their folders."""
+    nodes: list[_Node] = []
+    # An explicit stack instead of recursion: lxml's recovering parser can nest deeply.
+    stack: list[tuple[Any, str]] = [(root, "")]
+    while stack:
+        element, folder = stack.pop()
+        if not isinstance(element.tag, str):
+            continue
+        inner = folder
+        if _is_outline(element):
+            attributes = {str(k).lower(): str(v) for k, v in element.attrib.items()}
+            children = any(_is_outline(c) for c in element)
+            nodes.append(_Node(element.sourceline or 0, attributes, folder, children))
+            if not _node_url(attributes):
+                inner = _node_label(attributes)
+        stack.extend((child, inner) for child in reversed(element))
+    return nodes
+
+
+_OPML_TOKEN = re.compile(
+    r"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<(/?)(outline|body|opml|head)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_ATTRIBUTE_NAME = re.compile(r"\s*([^\s=/>\"']+)\s*=\s*")
+_NEXT_ATTRIBUTE = re.compile(r"\s(?=[^\s=/>\"']+\s*=)")
+_UNQUOTED = re.compile(r"[^\s>]*")
+# A quote closes an attribute value only where another attribute or the end of the tag
+# follows, so values with stray quotes inside (`text="Газета "Коммерсантъ""`) stay whole.
+_CLOSERS = {q: re.compile(q + r"(?=\s+[^\s=/>\"']+\s*=\s*[\"']|\s*\Z)", re.DOTALL) for q in "\"'"}
+
+
+def _scan_attributes(area: str) -> dict[str, str]:
+    attributes: dict[str, str] = {}
+    pos = 0
+    while pos < len(area):
+        name = _ATTRIBUTE_NAME.match(area, pos)
+        if name is None:
+            # A bare word or stray character: go on at the next "name=".
+            skip = _NEXT_ATTRIBUTE.search(area, pos + 1)
+            if skip is None:
+                break
+            pos = skip.start()
+            continue
+        pos = name.end()
+        if pos < len(area) and area[pos] in "\"'":
+            closer = _CLOSERS[area[pos]].search(area, pos + 1)
+            end = closer.start() if closer else len(area)
+            value = area[pos + 1 : end]
+            pos = end + 1
+        else:
+            bare = _UNQUOTED.match(area, pos)
+            value = bare.group() if bare else ""
+            pos = bare.end() if bare else len(area)
+        # Values are raw text here (no XML parser saw them): decode references once.
+        attributes.setdefault(name.group(1).lower(), _unescape(value))
+    return attributes
+
+
+def _scan_nodes(text: str) -> tuple[list[_Node], int]:
+    """Outline tags read one by one from text that is not well-formed XML (linear time).
+
+    A tag runs to the next outline/body/opml/head tag or comment; its attributes are split
+    where a quote is followed by another attribute, so unescaped ``&``, quotes and ``<``
+    inside values do not lose the outline. Returns the nodes and the number of outline tags.
+    """
+    tokens = list(_OPML_TOKEN.finditer(text))
+    nodes: list[_Node] = []
+    stack: list[tuple[str, bool]] = []  # (label, is a feed) per open outline
+    line, counted_to = 1, 0
+    tags = 0
+    pending: _Node | None = None  # an open outline without URL: a folder once a child appears
+    for index, token in enumerate(tokens):
+        name = token.group(2)
+        if name is None or name.lower() != "outline":
+            continue
+        if token.group(1):
+            if pending is not None:
+                pending.has_children = False
+                pending = None
+            if stack:
+                stack.pop()
+            continue
+        tags += 1
+        line += text.count("\n", counted_to, token.start())
+        counted_to = token.start()
+        end = tokens[index + 1].start() if index + 1 < len(tokens) else len(text)
+        segment = text[token.end() : end]
+        gt = segment.rfind(">")
+        area = segment[:gt] if gt >= 0 else segment
+        self_closing = area.rstrip().endswith("/")
+        if self_closing:
+            area = area.rstrip()[:-1]
+        attributes = _scan_attributes(area)
+        folder = next((label for label, is_feed in reversed(stack) if not is_feed), "")
+        if pending is not None:
+            pending.has_children = True
+            pending = None
+        node = _Node(line, attributes, folder, has_children=False)
+        nodes.append(node)
+        if not self_closing and gt >= 0:
+            is_feed = bool(_node_url(attributes))
+            stack.append((_node_label(attributes), is_feed))
+            if not is_feed:
+                pending = node
+                node.has_children = True  # until its close tag comes first
+    return nodes, tags
+
+
+_XML_ENTITY_OR_AMP = re.compile(
+    r"&(?:(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});)?"
+)
+_XML_PREDEFINED = {"amp", "lt", "gt", "quot", "apos"}
+
+
+def _xml_entity(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name is None:
+        return "&amp;"  # a bare ampersand
+    if name[0] == "#" or name in _XML_PREDEFINED:
+        return match.group(0)
+    value = _HTML5_ENTITIES.get(name + ";")
+    if value is None:
+        return "&amp;" + name + ";"
+    return "".join(f"&#{ord(c)};" for c in value)
+
+
+def _xml_entities(text: str) -> str:
+    """Bare ``&`` escaped and HTML entities turned into character references."""
+    return _XML_ENTITY_OR_AMP.sub(_xml_entity, text)
+
+
+def _recover_nodes(text: str, repaired: bytes, problems: list[str]) -> list[_Node]:
+    """Outlines of a file the strict parser refuses: lxml's recovery, checked by a tag scan.
+
+    libxml2 in recovery mode keeps an element whose attributes it could not read (a stray
+    quote or ``<`` in a value) but drops those attributes, feed URL included. So the outline
+    tags are also read one by one; when that finds more tags or more feed URLs, its reading
+    is used, plus any URL only the recovering parser found.
+    """
+    try:
+        recovered = etree.fromstring(repaired, _OPML_RECOVER)
+    except (etree.XMLSyntaxError, ValueError):
+        recovered = None
+    nodes = _tree_nodes(recovered) if recovered is not None else []
+    scanned, tags = _scan_nodes(_utf8_declared(text))
+    kept = sum(1 for n in nodes if _node_url(n.attributes))
+    seen = sum(1 for n in scanned if _node_url(n.attributes))
+    if len(nodes) >= tags and kept >= seen:
+        problems.append("recovered with lxml's recovering parser")
+        return nodes
+    problems.append(
+        f"lxml's recovering parser kept {kept} of {seen} feed URLs; read the outline tags "
+        "one by one"
+    )
+    known = {_node_url(n.attributes) for n in scanned} | {""}
+    extra = [n for n in nodes if _node_url(n.attributes) not in known]
+    return sorted(scanned + extra, key=lambda n: n.line)
+
+
+def _opml_text(data: bytes | str, problems: list[str]) -> str:
+    if isinstance(data, str):
+        return data.lstrip("\ufeff")
+    text, _codec_used, decode_problems = _decode(bytes(data))
+    problems.extend(decode_problems)
+    return text.lstrip("\ufeff")
+
+
+def parse_opml(data: bytes, source: str = "") -> OpmlResult:
+    """Read every feed an OPML list gives, however broken the file; never raises.
+
+    Well-formed XML is read as is. Otherwise bare ``&`` and HTML entities (``&nbsp;``) are
+    escaped and the strict parser tries again; failing that, lxml's recovering parser is
+    tried, and when it yields fewer outline tags or feed URLs than reading the tags one by one
+    (which survives stray quotes and ``<`` in attributes and missing close tags), the
+    tag-by-tag reading is used. URLs are deduplicated, the first outline kept. ``problems``
+    says what could not be read, with line numbers, and which recovery was used; ``source``
+    (a file name or URL) prefixes them. Input that is not OPML gives no outlines and a problem
+    saying what it is (not an exception), so one bad file never stops an import.
+    """
+    prefix = f"{source}: " if source else ""
+    problems: list[str] = []
+    text = _opml_text(data, problems)
+    if not text.strip():
+        return OpmlResult((), (f"{prefix}empty input, not an OPML document",))
+    clean = _utf8_declared(text).encode("utf-8", errors="replace")
+
+    nodes: list[_Node]
+    well_formed = False
+    try:
+        root = etree.fromstring(clean, _OPML_STRICT)
+    except etree.XMLSyntaxError as error:
+        shape = _shape(text)
+        if shape.root and shape.root != "opml" and "<outline" not in text.lower():
+            what = "an HTML page" if shape.root in _HTML_ROOTS else f"root <{shape.root}>"
+            return OpmlResult((), (f"{prefix}not an OPML document ({what})",))
+        where = "" if "line" in error.msg else f", line {error.lineno}"
+        problems.append(f"not well-formed XML ({error.msg}{where})")
+        # The commonest fault is a bare "&" in a URL or title, or an HTML entity such as
+        # &nbsp;. lxml's recovering parser silently drops the text after a bare "&"
+        # ("home&x=1" becomes "home=1"), so these are escaped first and the strict parser
+        # gets a second chance.
+        repaired = _xml_entities(clean.decode("utf-8")).encode("utf-8")
+        try:
+            root = etree.fromstring(repaired, _OPML_STRICT)
+        except etree.XMLSyntaxError:
+            root = None
+        if root is not None:
+            problems.append("read after escaping bare '&' and HTML entities")
+            nodes = _tree_nodes(root)
+        else:
+            nodes = _recover_nodes(text, repaired, problems)
+    else:
+        tag = etree.QName(root).localname.lower() if isinstance(root.tag, str) else ""
+        if tag != "opml":
+            return OpmlResult((), (f"{prefix}not an OPML document (root <{tag}>)",))
+        nodes = _tree_nodes(root)
+        well_formed = True
+
+    outlines: list[OpmlOutline] = []
+    first_line: dict[str, int] = {}
+    repeats: list[int] = []
+    for node in nodes:
+        outline = _outline_from(node, problems)
+        if outline is None:
+            continue
+        if outline.url in first_line:
+            repeats.append(node.line)
+            continue
+        first_line[outline.url] = node.line
+        outlines.append(outline)
+    if repeats:
+        shown = ", ".join(str(n) for n in repeats[:10]) + (", ..." if len(repeats) > 10 else "")
+        problems.append(
+            f"{len(repeats)} outline(s) repeat a feed URL listed earlier; kept the first "
+            f"(lines {shown})"
+        )
+    if not nodes and not well_formed:
+        # A well-formed OPML document without outlines is an empty list, not a problem.
+        problems.append("no outline elements found: not an OPML feed list")
+    if len(problems) > _MAX_PROBLEMS:
+        problems = [*problems[:_MAX_PROBLEMS], f"... and {len(problems) - _MAX_PROBLEMS} more"]
+    return OpmlResult(tuple(outlines), tuple(prefix + p for p in problems))
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _attr(value: str) -> str:
+    value = _XML_INVALID.sub("", value)
+    value = (
+        value.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("\t", "&#9;")
+        .replace("\n", "&#10;")
+        .replace("\r", "&#13;")
+    )
+    return f'"{value}"'
+
+
+def render_opml(outlines: Iterable[OpmlOutline], title: str) -> str:
+    """An OPML 2.0 document listing ``outlines``, grouped into folders by category.
+
+    Consecutive outlines of one category share a folder, so the order is kept and
+    ``parse_opml`` reads the document back to the same outlines.
+    """
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<opml version="2.0">',
+        "  <head>",
+        f"    <title>{_attr(title)[1:-1]}</title>",
+        "  </head>",
+        "  <body>",
+    ]
+    folder = ""
+    for outline in outlines:
+        if outline.category != folder:
+            if folder:
+                lines.append("    </outline>")
+            folder = outline.category
+            if folder:
+                lines.append(f"    <outline text={_attr(folder)} title={_attr(folder)}>")
+        attributes = [
+            ("type", "rss"),
+            ("text", outline.title),
+            ("title", outline.title),
+            ("xmlUrl", outline.url),
+        ]
+        if outline.site_url:
+            attributes.append(("htmlUrl", outline.site_url))
+        if outline.language:
+            attributes.append(("language", outline.language))
+        rendered = " ".join(f"{name}={_attr(value)}" for name, value in attributes)
+        lines.append(f"{'      ' if folder else '    '}<outline {rendered}/>")
+    if folder:
+        lines.append("    </outline>")
+    lines += ["  </body>", "</opml>", ""]
+    return "\n".join(lines)

@@ -1,0 +1,518 @@
+"""The persistent reprint index: signatures, LSH bands, boilerplate counts, cluster rows.
+
+``ReprintIndex`` does the I/O around the pure deciders in ``crawler.dedup``.
+It works inside the caller's transaction, so an article, its signature, its
+bands and every cluster row it changes are committed together or not at all.
+
+Adding an article:
+
+1. Its edge blocks are counted per outlet; a block carried by
+   ``boilerplate_min_articles`` articles of one outlet becomes boilerplate,
+   and the earlier articles that carry it are signed again without it.
+2. Its signature and band keys are stored (documents too short to ever be
+   reprints stay out of the band table).
+3. Candidates share a band key or the content hash. If the article copies a
+   canonical published before it, it joins that cluster and nothing else
+   changes. Otherwise the neighbourhood (the clusters of everything it copies,
+   and of what they copy when they become canonical) is clustered again, so
+   the clusters do not depend on the order articles arrive in.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from crawler import dedup
+from crawler.dedup import DedupParams, IndexedDoc, Membership, PreparedText, Signature
+from crawler.wire import agency_of_outlet
+
+#: Candidates beyond this many per article are ignored (the most band-sharing first).
+MAX_CANDIDATES = 1000
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What indexing decided for a new article before its row is written."""
+
+    #: Its membership, or None when its neighbourhood must be clustered again.
+    decision: Membership | None
+    #: Earlier articles signed again because a block of theirs became boilerplate.
+    resign: set[int]
+    #: The new article's signature (stored by ``complete``, after its row).
+    signature: Signature
+    #: Its LSH band keys.
+    keys: np.ndarray
+
+
+@dataclass(frozen=True)
+class IndexOutcome:
+    """What indexing one article decided."""
+
+    #: Membership of the article itself.
+    membership: Membership
+    #: Other articles whose membership changed (an early copy arriving late).
+    moved: int
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class ReprintIndex:
+    """Reads and writes the reprint index tables on one connection."""
+
+    def __init__(self, conn: sqlite3.Connection, params: DedupParams) -> None:
+        self.conn = conn
+        self.params = params
+
+    # -- parameters ------------------------------------------------------------
+
+    def stored_params(self) -> dict[str, str]:
+        """The index parameters recorded in the store."""
+        return dict(self.conn.execute("SELECT name, value FROM dedup_params").fetchall())
+
+    def record_params(self) -> None:
+        """Record this version's index parameters (on a new or rebuilt index)."""
+        self.conn.execute("DELETE FROM dedup_params")
+        self.conn.executemany(
+            "INSERT INTO dedup_params (name, value) VALUES (?, ?)",
+            sorted(self.params.index_record().items()),
+        )
+
+    # -- boilerplate -------------------------------------------------------------
+
+    def _count_edge_blocks(
+        self, outlet: str, article_id: int, text: PreparedText
+    ) -> tuple[set[int], set[int]]:
+        """Count this article's edge blocks.
+
+        Returns the ids of earlier articles to sign again (a block of theirs just
+        became boilerplate) and the boilerplate blocks of this article.
+        """
+        threshold = self.params.boilerplate_min_articles
+        hashes = sorted(set(text.edge_hashes.values()))
+        if not hashes:
+            return set(), set()
+        marks = ",".join("?" * len(hashes))
+        known = {
+            line_hash: (count, pending)
+            for line_hash, count, pending in self.conn.execute(
+                "SELECT line_hash, articles, pending_ids FROM outlet_lines "
+                f"WHERE outlet = ? AND line_hash IN ({marks})",
+                [outlet, *hashes],
+            )
+        }
+        to_resign: set[int] = set()
+        boilerplate: set[int] = set()
+        updates = []
+        for line_hash in hashes:
+            count, pending_json = known.get(line_hash, (0, None))
+            count += 1
+            pending = json.loads(pending_json) if pending_json else []
+            if count >= threshold:
+                boilerplate.add(line_hash)
+                if count == threshold:
+                    to_resign.update(pending)
+                pending = []
+            else:
+                pending.append(article_id)
+            updates.append((outlet, line_hash, count, json.dumps(pending) if pending else None))
+        self.conn.executemany(
+            "INSERT INTO outlet_lines (outlet, line_hash, articles, pending_ids) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (outlet, line_hash) DO UPDATE SET "
+            "articles = excluded.articles, pending_ids = excluded.pending_ids",
+            updates,
+        )
+        return to_resign, boilerplate
+
+    def _boilerplate(self, outlet: str, text: PreparedText) -> set[int]:
+        hashes = sorted(set(text.edge_hashes.values()))
+        if not outlet or not hashes:
+            return set()
+        marks = ",".join("?" * len(hashes))
+        rows = self.conn.execute(
+            f"SELECT line_hash FROM outlet_lines WHERE outlet = ? AND line_hash IN ({marks}) "
+            "AND articles >= ?",
+            [outlet, *hashes, self.params.boilerplate_min_articles],
+        )
+        return {r[0] for r in rows}
+
+    # -- signatures and bands ------------------------------------------------------
+
+    def _sign(self, outlet: str, text: PreparedText) -> Signature:
+        tokens = dedup.kept_hashes(text, self._boilerplate(outlet, text))
+        return dedup.sign_hashes(tokens, self.params)
+
+    def _store_signature(
+        self, article_id: int, signature: Signature, keys: np.ndarray | None = None
+    ) -> None:
+        """Store the signature and band keys of an article that has none yet."""
+        self.conn.execute(
+            "INSERT INTO signatures (article_id, hashvalues, shingle_count, lede_hashvalues) "
+            "VALUES (?, ?, ?, ?)",
+            [article_id, signature.to_bytes(), signature.shingle_count, signature.lede_bytes()],
+        )
+        # Too short to ever be a reprint: keep it out of the candidate search.
+        if signature.shingle_count >= self.params.min_shingles:
+            if keys is None:
+                keys = dedup.band_keys(signature, self.params)
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO lsh_bands (bucket, article_id) VALUES (?, ?)",
+                [(k, article_id) for k in keys.tolist()],
+            )
+
+    def _replace_signature(self, article_id: int, signature: Signature) -> None:
+        """Replace an article's signature (its boilerplate changed)."""
+        row = self.conn.execute(
+            "SELECT hashvalues, shingle_count, lede_hashvalues FROM signatures "
+            "WHERE article_id = ?",
+            [article_id],
+        ).fetchone()
+        if row is not None:
+            # The band table has no index by article: delete the old keys one by one.
+            old = dedup.band_keys(Signature.from_bytes(row[0], row[1], row[2] or b""), self.params)
+            self.conn.executemany(
+                "DELETE FROM lsh_bands WHERE bucket = ? AND article_id = ?",
+                [(k, article_id) for k in old.tolist()],
+            )
+            self.conn.execute("DELETE FROM signatures WHERE article_id = ?", [article_id])
+        self._store_signature(article_id, signature)
+
+    def _prepared_body(self, article_id: int) -> tuple[str, PreparedText]:
+        outlet, body = self.conn.execute(
+            "SELECT coalesce(outlet, ''), body FROM articles WHERE id = ?", [article_id]
+        ).fetchone()
+        blocks = [b["text"] for b in json.loads(body)]
+        return outlet, dedup.prepare(blocks, self.params)
+
+    # -- documents and candidates ---------------------------------------------------
+
+    def load_docs(self, ids: Iterable[int]) -> dict[int, IndexedDoc]:
+        """The indexed documents of ``ids`` (articles without a signature are left out)."""
+        return {i: doc for i, (doc, _, _) in self._load(ids).items()}
+
+    def _load(self, ids: Iterable[int]) -> dict[int, tuple[IndexedDoc, int | None, bool]]:
+        """Indexed documents with their current cluster id and whether each is canonical."""
+        wanted = sorted(set(ids))
+        docs: dict[int, tuple[IndexedDoc, int | None, bool]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT a.id, s.hashvalues, s.shingle_count, a.content_hash, a.published_at_utc, "
+                "a.published_precision, coalesce(a.outlet, ''), a.fetched_at, a.key, "
+                "s.lede_hashvalues, a.cluster_id, a.is_canonical "
+                f"FROM articles a JOIN signatures s ON s.article_id = a.id WHERE a.id IN ({marks})",
+                chunk,
+            )
+            for row in rows:
+                (article_id, blob, count, content_hash, published, precision, outlet) = row[:7]
+                fetched, key, lede, cluster_id, canonical = row[7:]
+                order = dedup.order_key(
+                    published, precision, agency_of_outlet(outlet) is not None, fetched, key
+                )
+                signature = Signature.from_bytes(blob, count, lede or b"")
+                doc = IndexedDoc.build(article_id, signature, content_hash, order, self.params)
+                docs[article_id] = (doc, cluster_id, bool(canonical))
+        return docs
+
+    def candidate_ids(self, doc: IndexedDoc) -> set[int]:
+        """Articles sharing a band key or the content hash with ``doc`` (``doc`` excluded)."""
+        keys = sorted(doc.bands)
+        found: set[int] = set()
+        if doc.signature.shingle_count >= self.params.min_shingles:
+            marks = ",".join("?" * len(keys))
+            hits = [
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT article_id FROM lsh_bands WHERE bucket IN ({marks})", keys
+                )
+            ]
+            if len(hits) > MAX_CANDIDATES:
+                # A flood of candidates: keep those sharing the most bands.
+                hits = [i for i, _ in Counter(hits).most_common(MAX_CANDIDATES)]
+            found.update(hits)
+        rows = self.conn.execute(
+            "SELECT id FROM articles WHERE content_hash = ?", [doc.content_hash]
+        )
+        found.update(r[0] for r in rows)
+        found.discard(doc.article_id)
+        return found
+
+    def _memberships(self, ids: Iterable[int]) -> dict[int, tuple[int | None, bool]]:
+        wanted = sorted(set(ids))
+        out: dict[int, tuple[int | None, bool]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for article_id, cluster_id, canonical in self.conn.execute(
+                f"SELECT id, cluster_id, is_canonical FROM articles WHERE id IN ({marks})", chunk
+            ):
+                out[article_id] = (cluster_id, bool(canonical))
+        return out
+
+    def _cluster_members(self, cluster_ids: Iterable[int | None]) -> set[int]:
+        wanted = sorted({c for c in cluster_ids if c is not None})
+        members: set[int] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT id FROM articles WHERE cluster_id IN ({marks})", chunk
+            )
+            members.update(r[0] for r in rows)
+        return members
+
+    def _verified_neighbours(self, doc: IndexedDoc) -> list[IndexedDoc]:
+        others = self.load_docs(self.candidate_ids(doc))
+        return [o for o in others.values() if dedup.are_reprints(doc, o, self.params)]
+
+    # -- adding and reclustering ---------------------------------------------------------
+
+    def plan(
+        self,
+        article_id: int,
+        outlet: str,
+        text: PreparedText,
+        content_hash: str,
+        order: tuple[str, int, str, str],
+    ) -> Plan:
+        """Sign and index a new article before its row is written, and decide its cluster.
+
+        Runs in the caller's transaction. ``article_id`` is the id its row will
+        get. The decision is None when the neighbourhood must be clustered
+        again (an early copy arriving late, or boilerplate that just appeared);
+        ``complete`` does that once the row exists. Nothing that refers to the
+        new row is written here: a reference to a row not yet written would
+        make SQLite scan the referring tables when the row arrives.
+        """
+        resign: set[int] = set()
+        boilerplate: set[int] = set()
+        if outlet:
+            resign, boilerplate = self._count_edge_blocks(outlet, article_id, text)
+        signature = dedup.sign_hashes(dedup.kept_hashes(text, boilerplate), self.params)
+        keys = dedup.band_keys(signature, self.params)
+        resign.discard(article_id)
+        for other in sorted(resign):
+            other_outlet, other_text = self._prepared_body(other)
+            self._replace_signature(other, self._sign(other_outlet, other_text))
+        if resign:
+            return Plan(None, resign, signature, keys)
+        doc = IndexedDoc(article_id, signature, content_hash, order, frozenset(keys.tolist()))
+        neighbours = self._load(self.candidate_ids(doc))
+        decision = dedup.join_or_lead(
+            doc, ((n, canonical) for n, _, canonical in neighbours.values()), self.params
+        )
+        return Plan(decision, resign, signature, keys)
+
+    def membership_columns(self, decision: Membership | None) -> dict[str, object]:
+        """The cluster columns of an article row, as the plan decided them."""
+        if decision is None:
+            return dict.fromkeys(
+                ("cluster_id", "is_canonical", "matched_to", "jaccard", "containment", "dedup_rule")
+            )
+        return {
+            "cluster_id": decision.cluster_id,
+            "is_canonical": int(decision.is_canonical),
+            "matched_to": decision.matched_to,
+            "jaccard": decision.jaccard,
+            "containment": decision.containment,
+            "dedup_rule": self.params.label,
+        }
+
+    def complete(self, article_id: int, plan: Plan) -> IndexOutcome:
+        """Write the signature, bands and cluster rows once the article's row exists."""
+        self._store_signature(article_id, plan.signature, plan.keys)
+        decision = plan.decision
+        if decision is not None and decision.is_canonical:
+            self._insert_singleton_cluster(article_id)
+            return IndexOutcome(decision, 0)
+        if decision is not None:
+            self.refresh_clusters([decision.cluster_id])
+            return IndexOutcome(decision, 0)
+        result, moved = self.recluster({article_id} | plan.resign)
+        return IndexOutcome(result[article_id], moved)
+
+    def _insert_singleton_cluster(self, article_id: int) -> None:
+        """A new article that copies nothing is a cluster of its own."""
+        self.conn.execute(
+            "INSERT INTO clusters (id, canonical_article_id, size, first_published_at, "
+            "first_published_at_utc, last_published_at_utc, first_seen_at, wire_agency, "
+            "language, outlets, updated_at) SELECT id, id, 1, published_at, published_at_utc, "
+            "published_at_utc, stored_at, wire_agency, language, 1, ? FROM articles WHERE id = ?",
+            [_now(), article_id],
+        )
+
+    def recluster(self, seeds: set[int]) -> tuple[dict[int, Membership], int]:
+        """Cluster the neighbourhood of ``seeds`` again; returns memberships and how many moved."""
+        expanded: set[int] = set()
+        todo = set(seeds)
+        docs: dict[int, IndexedDoc] = {}
+        while True:
+            while todo:
+                current = todo.pop()
+                if current in expanded:
+                    continue
+                expanded.add(current)
+                if current not in docs:
+                    docs.update(self.load_docs([current]))
+                if current not in docs:
+                    continue
+                neighbours = self._verified_neighbours(docs[current])
+                wanted = {n.article_id for n in neighbours} | {current}
+                states = self._memberships(wanted)
+                wanted |= self._cluster_members(c for c, _ in states.values())
+                docs.update(self.load_docs(wanted - docs.keys()))
+            result = dedup.cluster(docs.values(), self.params)
+            before = self._memberships(docs)
+            new_leaders = {
+                i for i, m in result.items() if m.is_canonical and not before[i][1]
+            } - expanded
+            if not new_leaders:
+                break
+            todo = new_leaders
+        moved = sum(1 for i, m in result.items() if i not in seeds and before[i][0] != m.cluster_id)
+        self._write(result, before)
+        return result, moved
+
+    def _write(
+        self, result: dict[int, Membership], before: dict[int, tuple[int | None, bool]]
+    ) -> None:
+        rule = self.params.label
+        changed_clusters: set[int] = set()
+        for article_id, m in result.items():
+            old_cluster, _ = before.get(article_id, (None, False))
+            self.conn.execute(
+                "UPDATE articles SET cluster_id = ?, is_canonical = ?, matched_to = ?, "
+                "jaccard = ?, containment = ?, dedup_rule = ? WHERE id = ?",
+                [
+                    m.cluster_id,
+                    int(m.is_canonical),
+                    m.matched_to,
+                    m.jaccard,
+                    m.containment,
+                    rule,
+                    article_id,
+                ],
+            )
+            changed_clusters.add(m.cluster_id)
+            if old_cluster is not None:
+                changed_clusters.add(old_cluster)
+        self.refresh_clusters(changed_clusters)
+
+    def refresh_clusters(self, cluster_ids: Iterable[int]) -> None:
+        """Recompute the ``clusters`` rows of ``cluster_ids`` from their members."""
+        now = _now()
+        for cluster_id in sorted(set(cluster_ids)):
+            row = self.conn.execute(
+                "SELECT count(*), count(DISTINCT outlet), min(stored_at), "
+                "max(published_at_utc) FROM articles WHERE cluster_id = ?",
+                [cluster_id],
+            ).fetchone()
+            size, outlets, first_seen, last_published = row
+            if not size:
+                self.conn.execute("DELETE FROM clusters WHERE id = ?", [cluster_id])
+                continue
+            canonical = self.conn.execute(
+                "SELECT published_at, published_at_utc, wire_agency, language FROM articles "
+                "WHERE id = ?",
+                [cluster_id],
+            ).fetchone()
+            wire = canonical[2] or self._common_wire(cluster_id)
+            self.conn.execute(
+                "INSERT INTO clusters (id, canonical_article_id, size, first_published_at, "
+                "first_published_at_utc, last_published_at_utc, first_seen_at, wire_agency, "
+                "language, outlets, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET "
+                "canonical_article_id = excluded.canonical_article_id, "
+                "size = excluded.size, first_published_at = excluded.first_published_at, "
+                "first_published_at_utc = excluded.first_published_at_utc, "
+                "last_published_at_utc = excluded.last_published_at_utc, "
+                "first_seen_at = excluded.first_seen_at, wire_agency = excluded.wire_agency, "
+                "language = excluded.language, outlets = excluded.outlets, "
+                "updated_at = excluded.updated_at",
+                [
+                    cluster_id,
+                    cluster_id,
+                    size,
+                    canonical[0],
+                    canonical[1],
+                    last_published,
+                    first_seen,
+                    wire,
+                    canonical[3],
+                    max(outlets, 1),
+                    now,
+                ],
+            )
+
+    def _common_wire(self, cluster_id: int) -> str | None:
+        row = self.conn.execute(
+            "SELECT wire_agency FROM articles WHERE cluster_id = ? AND wire_agency IS NOT NULL "
+            "GROUP BY wire_agency ORDER BY count(*) DESC, wire_agency LIMIT 1",
+            [cluster_id],
+        ).fetchone()
+        return row[0] if row else None
+
+    # -- rebuilding -------------------------------------------------------------------
+
+    def clear(self) -> None:
+        """Forget the whole index and every cluster (before a rebuild)."""
+        for table in ("lsh_bands", "signatures", "outlet_lines", "clusters"):
+            self.conn.execute(f"DELETE FROM {table}")
+        self.conn.execute(
+            "UPDATE articles SET cluster_id = NULL, is_canonical = NULL, matched_to = NULL, "
+            "jaccard = NULL, containment = NULL, dedup_rule = NULL"
+        )
+
+    def rebuild(self, progress: Callable[[str, int, int], None] | None = None) -> None:
+        """Recompute every signature, band and cluster from the stored article texts.
+
+        Boilerplate is counted over the whole store first, so every article is
+        signed once, against the final boilerplate. ``progress`` is called with
+        (phase, done, total).
+        """
+        report = progress or (lambda phase, done, total: None)
+        self.clear()
+        total = self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        threshold = self.params.boilerplate_min_articles
+        counts: dict[tuple[str, int], list[int]] = {}
+        for done, (article_id, outlet, text) in enumerate(self._stored_texts(), 1):
+            if outlet:
+                for line_hash in set(text.edge_hashes.values()):
+                    counts.setdefault((outlet, line_hash), []).append(article_id)
+            report("counting boilerplate", done, total)
+        self.conn.executemany(
+            "INSERT INTO outlet_lines (outlet, line_hash, articles, pending_ids) VALUES (?,?,?,?)",
+            [
+                (outlet, h, len(ids), json.dumps(ids) if len(ids) < threshold else None)
+                for (outlet, h), ids in counts.items()
+            ],
+        )
+        for done, (article_id, outlet, text) in enumerate(self._stored_texts(), 1):
+            self._store_signature(article_id, self._sign(outlet, text))
+            report("signing", done, total)
+        clustered: set[int] = set()
+        for done, article_id in enumerate(self._signed_ids(), 1):
+            if article_id not in clustered:
+                result, _ = self.recluster({article_id})
+                clustered.update(result)
+            report("clustering", done, total)
+        self.record_params()
+
+    def _stored_texts(self) -> Iterator[tuple[int, str, PreparedText]]:
+        cursor = self.conn.cursor()
+        cursor.execute("SELECT id, coalesce(outlet, ''), body FROM articles ORDER BY id")
+        for article_id, outlet, body in cursor:
+            blocks = [b["text"] for b in json.loads(body)]
+            yield article_id, outlet, dedup.prepare(blocks, self.params)
+
+    def _signed_ids(self) -> list[int]:
+        return [r[0] for r in self.conn.execute("SELECT article_id FROM signatures ORDER BY 1")]

@@ -1,0 +1,288 @@
+"""The dedup deciders: shingles, signatures, bands, verification, clustering (no store)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from crawler import dedup
+from crawler.dedup import (
+    DEFAULT_PARAMS,
+    IndexedDoc,
+    Membership,
+    Signature,
+    are_reprints,
+    band_keys,
+    check_index_params,
+    cluster,
+    datasketch_signature,
+    join_or_lead,
+    order_key,
+    prepare,
+    shingle_hashes,
+    sign,
+    signatures,
+    similarity,
+)
+from crawler.errors import IndexMismatchError
+from crawler.text import words
+from tests.reprint_set import demo_corpus
+
+P = DEFAULT_PARAMS
+
+# Invented text long enough to be signed (about 120 words).
+STORY = (
+    "The regional museum opened an exhibition of astrolabes and other astronomical "
+    "instruments on Tuesday, bringing together forty objects from six collections. "
+    "The oldest instrument on display was made seven centuries ago and was restored "
+    "over two years by a team of conservators who had to rebuild its rete by hand. "
+    "Curators said the exhibition would travel to two other cities next spring after "
+    "closing in March, and that a catalogue with photographs of every object would be "
+    "published in three languages. Visitors will be able to handle working replicas "
+    "made by students of the engineering faculty, who measured the originals with a "
+    "laser scanner and printed the parts in brass. Admission is free for schoolchildren "
+    "on weekdays, the museum said in a statement."
+)
+OTHER = (
+    "Farmers in the northern provinces finished harvesting wheat earlier than expected "
+    "this year after a dry September, the agriculture ministry said on Monday, adding "
+    "that yields were slightly above the five-year average despite a cold spring. "
+    "Barley and oilseeds were also gathered ahead of schedule, while storage capacity "
+    "remained tight in several districts where new elevators are still being built. "
+    "Officials said exports would start in October through the Caspian ports and by "
+    "rail, and that prices on the domestic market had fallen by about eight percent "
+    "since the summer as the size of the crop became clear to traders and mills."
+)
+
+
+def doc(
+    article_id: int, text: str, when: str, *, agency: bool = False, chash: str = ""
+) -> IndexedDoc:
+    signature = sign(words(text), P)
+    order = order_key(when, "minute", agency, when, f"k{article_id}")
+    return IndexedDoc.build(article_id, signature, chash or f"h{article_id}", order, P)
+
+
+# -- shingles and signatures -----------------------------------------------------
+
+
+def test_shingle_hashes_are_distinct_and_order_sensitive() -> None:
+    a = shingle_hashes(["a", "b", "c", "d", "e"], 4)
+    assert a.dtype == np.uint32 and len(a) == 2 and len(np.unique(a)) == 2
+    assert not np.array_equal(
+        shingle_hashes(["a", "b", "c", "d", "e"], 4), shingle_hashes(["b", "a", "c", "d", "e"], 4)
+    )
+    assert len(shingle_hashes(["one", "two"], 4)) == 1  # shorter than n: one shingle
+    assert len(shingle_hashes([], 4)) == 0
+    repeated = shingle_hashes(["x", "y", "z", "w", "x", "y", "z", "w"], 4)
+    assert len(repeated) == 4  # distinct n-grams only
+
+
+def test_fast_signatures_equal_datasketch_update_batch() -> None:
+    texts = [item.article.body_text for item in demo_corpus()] + ["", "one two"]
+    sets = [shingle_hashes(words(t), P.shingle_size) for t in texts]
+    fast = signatures(sets, P)
+    for shingles, ours in zip(sets, fast, strict=True):
+        reference = datasketch_signature(shingles, P)
+        assert np.array_equal(ours.hashvalues, reference.hashvalues)
+        assert ours.shingle_count == len(shingles)
+
+
+def test_signature_is_a_datasketch_minhash() -> None:
+    a, b = sign(words(STORY)), sign(words(STORY[: len(STORY) // 2]))
+    ma = MinHash(seed=P.seed, hashvalues=a.hashvalues, scheme="affine32")
+    mb = MinHash(seed=P.seed, hashvalues=b.hashvalues, scheme="affine32")
+    assert ma.jaccard(mb) == pytest.approx(similarity(a, b).jaccard, abs=1e-4)
+
+
+def test_signature_bytes_round_trip() -> None:
+    signature = sign(words(STORY))
+    back = Signature.from_bytes(
+        signature.to_bytes(), signature.shingle_count, signature.lede_bytes()
+    )
+    assert np.array_equal(back.hashvalues, signature.hashvalues)
+    assert np.array_equal(back.lede, signature.lede)
+
+
+def test_band_keys_mix_in_the_band_number() -> None:
+    signature = sign(words(STORY))
+    keys = band_keys(signature, P)
+    assert keys.dtype == np.int64
+    assert len(keys) == P.bands + P.lede_bands
+    # A signature whose values are all equal still gets one distinct key per band.
+    flat = Signature(np.full(P.num_perm, 7, dtype=np.uint32), 100, np.full(40, 7, dtype=np.uint32))
+    assert len(set(band_keys(flat, P).tolist())) == P.bands + P.lede_bands
+
+
+# -- verification ------------------------------------------------------------------
+
+
+def test_excerpt_of_half_an_article_is_contained() -> None:
+    full, half = sign(words(STORY)), sign(words(STORY[: len(STORY) // 2]))
+    sim = similarity(full, half)
+    assert 0.3 < sim.jaccard < 0.7
+    assert sim.containment > 0.85
+
+
+@pytest.mark.parametrize(
+    "left, right, expected",
+    [
+        (STORY, STORY.replace("Tuesday", "Wednesday"), True),  # a one-word edit
+        (STORY, "MOSCOW (wire-desk) - " + STORY, True),  # a dateline in front
+        (STORY, STORY[: len(STORY) // 2], True),  # an excerpt
+        (STORY, OTHER, False),  # another story
+        (STORY, STORY[:120], False),  # too short to tell
+        (STORY[:120], STORY[:120] + " Extra words.", False),  # short, not identical
+    ],
+)
+def test_are_reprints(left: str, right: str, expected: bool) -> None:
+    a = doc(1, left, "2026-11-01T10:00:00Z")
+    b = doc(2, right, "2026-11-01T11:00:00Z")
+    assert (are_reprints(a, b, P) is not None) is expected
+
+
+def test_exact_copies_are_reprints_whatever_their_length() -> None:
+    a = doc(1, "Short brief.", "2026-11-01T10:00:00Z", chash="same")
+    b = doc(2, "Short brief.", "2026-11-01T10:05:00Z", chash="same")
+    assert are_reprints(a, b, P) is not None
+
+
+def test_paragraph_quoted_in_a_long_feature_is_not_a_reprint() -> None:
+    feature = " ".join([OTHER, STORY[:300], OTHER.replace("wheat", "rye"), OTHER.upper()])
+    a, b = doc(1, STORY, "2026-11-01T10:00:00Z"), doc(2, feature, "2026-11-01T11:00:00Z")
+    assert are_reprints(a, b, P) is None
+
+
+# -- order and clusters -----------------------------------------------------------
+
+
+def test_order_key_rules() -> None:
+    timed = order_key("2022-02-09T14:35:00Z", "minute", False, None, "a")
+    day_only = order_key("2022-02-09T00:00:00Z", "day", False, None, "b")
+    unknown = order_key(None, None, False, None, "c")
+    agency = order_key("2022-02-09T14:35:00Z", "minute", True, None, "z")
+    assert timed < day_only < unknown  # a bare date counts as the end of its day
+    assert agency < timed  # at the same moment the agency's own copy comes first
+
+
+def test_chains_do_not_drift() -> None:
+    # b copies a; c copies b's second half plus new text, and no longer resembles a.
+    half = len(STORY) // 2
+    a = doc(1, STORY, "2026-11-01T10:00:00Z")
+    b = doc(2, STORY[half // 2 :], "2026-11-01T11:00:00Z")
+    c = doc(3, STORY[half:] + " " + OTHER, "2026-11-01T12:00:00Z")
+    assert are_reprints(b, a, P) and are_reprints(c, b, P) and not are_reprints(c, a, P)
+    result = cluster([a, b, c], P)
+    assert result[2].cluster_id == 1
+    assert result[3].cluster_id == 3  # it does not join a's cluster through b
+
+
+def test_cluster_names_the_earliest_article_canonical() -> None:
+    late_original = doc(1, STORY, "2026-11-01T09:00:00Z")
+    copy = doc(2, "LONDON - " + STORY, "2026-11-01T10:00:00Z")
+    result = cluster([copy, late_original], P)
+    assert result[1] == Membership(1)
+    assert result[2].cluster_id == 1 and result[2].matched_to == 1
+    assert result[2].jaccard is not None and result[2].jaccard > 0.8
+
+
+def test_cluster_does_not_depend_on_arrival_order() -> None:
+    items = demo_corpus()
+    docs = []
+    for number, item in enumerate(items, 1):
+        a = item.article
+        order = order_key(
+            a.published.astimezone().strftime("%Y-%m-%dT%H:%M:%SZ") if a.published else None,
+            a.published_precision,
+            False,
+            None,
+            a.key,
+        )
+        text = prepare([b.text for b in a.body])
+        signature = sign(dedup.kept_words(text, set()))
+        docs.append(IndexedDoc.build(number, signature, a.content_hash, order, P))
+    expected = cluster(docs, P)
+    for seed in range(3):
+        shuffled = docs[:]
+        random.Random(seed).shuffle(shuffled)
+        assert cluster(shuffled, P) == expected
+
+
+def test_join_or_lead() -> None:
+    original = doc(1, STORY, "2026-11-01T09:00:00Z")
+    copy = doc(2, "CAIRO - " + STORY, "2026-11-01T10:00:00Z")
+    unrelated = doc(3, OTHER, "2026-11-01T08:00:00Z")
+    # A later copy of a canonical joins it; nothing else needs to change.
+    joined = join_or_lead(copy, [(original, True), (unrelated, True)], P)
+    assert joined is not None and joined.cluster_id == 1
+    # An early copy arriving after a later one: the neighbourhood must be reclustered.
+    assert join_or_lead(original, [(copy, True)], P) is None
+    # Nothing similar: it leads its own cluster.
+    assert join_or_lead(unrelated, [(original, True)], P) == Membership(3)
+
+
+# -- boilerplate and parameters ------------------------------------------------------
+
+
+def test_prepare_hashes_only_edge_blocks_of_three_words_or_more() -> None:
+    blocks = [
+        "Share",
+        "First paragraph of the story.",
+        *[f"Middle {i} of it." for i in range(6)],
+        "About us: an independent outlet.",
+        "Subscribe now",
+    ]
+    text = prepare(blocks, P)
+    assert set(text.edge_hashes) == {1, 2, 7, 8}  # not "Share"/"Subscribe now", not the middle
+    boilerplate = {text.edge_hashes[8]}
+    assert "independent" not in dedup.kept_words(text, boilerplate)
+    assert "independent" in dedup.kept_words(text, set())
+
+
+def test_index_parameters_mismatch_names_the_rebuild_command() -> None:
+    stored = P.index_record()
+    check_index_params(stored, P, "x.db")  # same parameters: fine
+    other = dedup.replace_params(P, shingle_size=5)
+    with pytest.raises(
+        IndexMismatchError, match=r"shingle_size 4 .*uses 5.*wirecrawl --db x.db dedup rebuild"
+    ):
+        check_index_params(stored, other, "x.db")
+    with pytest.raises(IndexMismatchError, match="no record"):
+        check_index_params({}, P, "x.db")
+
+
+def test_thresholds_are_not_index_parameters() -> None:
+    looser = dedup.replace_params(P, jaccard_threshold=0.2)
+    check_index_params(P.index_record(), looser, "x.db")
+
+
+@pytest.mark.parametrize(
+    "bad", [{"shingle_size": 0}, {"bands": 100, "rows": 3}, {"scheme": "legacy"}]
+)
+def test_invalid_parameters(bad: dict) -> None:
+    with pytest.raises(ValueError):
+        dedup.replace_params(P, **bad)
+
+
+def test_arabic_spelling_variants_still_match() -> None:
+    # The same sentence in standard and Egyptian spelling, with tatweel and harakat.
+    standard = " ".join(
+        ["أكد نائب وزير الخارجية الروسي أن منظمة معاهدة الأمن الجماعي ليست حلفاً عسكرياً"] * 3
+        + ["وأضاف أن الدول الأعضاء في المنظمة تتحمل مسؤولية جماعية عن الأمن في المنطقة"] * 2
+    )
+    egyptian = (
+        standard.replace("أكد", "اكد")
+        .replace("الأمن", "الامن")
+        .replace("الجماعي", "الجماعى")
+        .replace("الخارجية", "الخـارجية")
+        .replace("منظمة", "مُنظمة")
+    )
+    folded = similarity(sign(words(standard)), sign(words(egyptian)))
+    raw_a = set(itertools.pairwise(standard.split()))
+    raw_b = set(itertools.pairwise(egyptian.split()))
+    raw_jaccard = len(raw_a & raw_b) / len(raw_a | raw_b)
+    assert folded.jaccard > 0.9 > raw_jaccard + 0.3

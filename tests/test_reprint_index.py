@@ -1,0 +1,227 @@
+"""The reprint index in the store: one transaction, order independence, persistence, rebuild."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from crawler import dedup
+from crawler.errors import IndexMismatchError
+from crawler.items import Article, Block
+from storage import Store
+from storage.reprints import ReprintIndex
+from tests.conftest import DATA, SEED_FILE
+from tests.reprint_set import Labelled, demo_corpus, real_corpus, shuffled
+
+T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+
+
+def ingest(path: Path, corpus: list[Labelled], **kwargs: object) -> Store:
+    store = Store.open(path, **kwargs)  # type: ignore[arg-type]
+    for item in corpus:
+        store.save_article(item.article)
+    return store
+
+
+def partition(store: Store) -> dict[str, frozenset[str]]:
+    """Clusters as {canonical key: member keys}: comparable across stores and arrival orders."""
+    rows = store.db.conn.execute(
+        "SELECT a.key, c.key FROM articles a JOIN articles c ON c.id = a.cluster_id"
+    ).fetchall()
+    out: dict[str, set[str]] = {}
+    for key, canonical in rows:
+        out.setdefault(canonical, set()).add(key)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def test_every_article_gets_signature_bands_and_cluster(tmp_path: Path) -> None:
+    with ingest(tmp_path / "a.db", demo_corpus()) as store:
+        assert store.consistency_problems() == []
+        assert store.count("signatures") == store.count("articles") == 59
+        row = store.db.conn.execute(
+            "SELECT count(*) FROM articles WHERE dedup_rule IS NULL OR cluster_id IS NULL"
+        ).fetchone()
+        assert row[0] == 0
+        reprints = store.db.conn.execute(
+            "SELECT count(*) FROM articles WHERE is_canonical = 0 AND jaccard > 0 "
+            "AND containment > 0 AND matched_to = cluster_id"
+        ).fetchone()[0]
+        assert reprints == 59 - store.count("clusters")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_demo_clusters_do_not_depend_on_arrival_order(tmp_path: Path, seed: int) -> None:
+    corpus = demo_corpus()
+    with ingest(tmp_path / "in-order.db", corpus) as store:
+        expected = partition(store)
+    with ingest(tmp_path / "shuffled.db", shuffled(corpus, seed)) as store:
+        assert partition(store) == expected
+        assert store.consistency_problems() == []
+
+
+def test_real_clusters_do_not_depend_on_arrival_order(tmp_path: Path) -> None:
+    if not DATA.exists():
+        pytest.skip(f"real test data not found at {DATA} (../shared beside the project)")
+    corpus = real_corpus(DATA, SEED_FILE)[:400]
+    with ingest(tmp_path / "0.db", corpus) as store:
+        expected = partition(store)
+    for seed in (11, 12, 13):
+        with ingest(tmp_path / f"{seed}.db", shuffled(corpus, seed)) as store:
+            assert partition(store) == expected, f"arrival order {seed} changed the clusters"
+
+
+def test_a_new_process_continues_the_index(tmp_path: Path) -> None:
+    corpus = shuffled(demo_corpus(), 5)
+    with ingest(tmp_path / "all.db", corpus) as store:
+        expected = partition(store)
+    half = len(corpus) // 2
+    ingest(tmp_path / "split.db", corpus[:half]).close()
+    # Reopened: the signatures and bands of the first half are read, not recomputed.
+    with ingest(tmp_path / "split.db", corpus[half:]) as store:
+        assert partition(store) == expected
+        assert store.consistency_problems() == []
+
+
+def _story(outlet: str, minutes: int, lead: str = "", tail: tuple[str, ...] = ()) -> Article:
+    paragraphs = [
+        lead + "The regional museum opened an exhibition of astrolabes and other astronomical "
+        "instruments on Tuesday, bringing together forty objects from six collections.",
+        "The oldest instrument on display was made seven centuries ago and was restored over "
+        "two years by a team of conservators who had to rebuild its rete by hand.",
+        "Curators said the exhibition would travel to two other cities next spring after "
+        "closing in March, and that a catalogue would be published in three languages.",
+        *tail,
+    ]
+    return Article(
+        title="Museum shows astrolabes",
+        body=tuple(Block(p) for p in paragraphs),
+        url=f"https://{outlet}/news/astrolabes",
+        outlet=outlet,
+        published=T0 + timedelta(minutes=minutes),
+        published_precision="minute",
+        language="en",
+    )
+
+
+def test_an_early_original_arriving_late_becomes_canonical(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "late.db") as store:
+        first = store.save_article(_story("copier-one.example", 60, "LONDON - "))
+        second = store.save_article(_story("copier-two.example", 90, "CAIRO - "))
+        assert second.membership and second.membership.cluster_id == first.article_id
+        original = store.save_article(_story("tass.ru", 0))
+        assert original.membership and original.membership.is_canonical
+        assert original.moved == 2
+        rows = store.db.conn.execute(
+            "SELECT outlet, cluster_id, matched_to, is_canonical FROM articles ORDER BY id"
+        ).fetchall()
+        assert {r[1] for r in rows} == {original.article_id}
+        assert [r[2] for r in rows] == [original.article_id, original.article_id, None]
+        assert store.count("clusters") == 1
+        assert store.consistency_problems() == []
+
+
+def test_agency_own_copy_is_canonical_at_the_same_minute(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "tie.db") as store:
+        store.save_article(_story("copier.example", 0, "MOSCOW - "))
+        agency = store.save_article(_story("tass.ru", 0))
+        assert agency.membership and agency.membership.is_canonical
+
+
+def test_outlet_boilerplate_does_not_merge_different_stories(tmp_path: Path) -> None:
+    about = (
+        "The Daily Example was founded in nineteen ninety and is read by two million people "
+        "each month; follow us on social media and subscribe to our morning newsletter for "
+        "the day's most important stories, analysis and opinion, free of charge."
+    )
+    stories = [
+        "Farmers finished the wheat harvest early after a dry September, the ministry said.",
+        "A new tram line opened on the river embankment with twelve stops and low floors.",
+        "The national chess championship ended in a draw between the two leading players.",
+    ]
+    with Store.open(tmp_path / "house.db") as store:
+        ids = []
+        for number, story in enumerate(stories):
+            article = Article(
+                title=f"Story {number}",
+                body=(Block(story), Block(about)),
+                url=f"https://daily.example/{number}",
+                outlet="daily.example",
+                published=T0 + timedelta(hours=number),
+                language="en",
+            )
+            ids.append(store.save_article(article).article_id)
+        assert store.count("clusters") == 3
+        # Once the third article made the paragraph boilerplate, the first two were signed again.
+        counts = dict(store.db.conn.execute("SELECT article_id, shingle_count FROM signatures"))
+        assert all(counts[i] < 20 for i in ids)
+        line = store.db.conn.execute(
+            "SELECT articles, pending_ids FROM outlet_lines WHERE articles = 3"
+        ).fetchone()
+        assert line == (3, None)
+        assert store.consistency_problems() == []
+
+
+def test_same_paragraph_at_two_outlets_is_not_boilerplate(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "two.db") as store:
+        a = store.save_article(_story("one.example", 0))
+        b = store.save_article(_story("two.example", 5, "MOSCOW - "))
+        assert b.membership and b.membership.cluster_id == a.article_id
+
+
+def test_mismatched_index_is_refused_then_rebuilt(tmp_path: Path) -> None:
+    path = tmp_path / "params.db"
+    with ingest(path, demo_corpus()) as store:
+        expected = partition(store)
+    other = dedup.replace_params(dedup.DEFAULT_PARAMS, shingle_size=5)
+    with pytest.raises(IndexMismatchError, match=r"dedup rebuild"):
+        Store.open(path, params=other)
+    with Store.open(path, params=other, check_index=False) as store:
+        phases: list[str] = []
+        store.rebuild_index(lambda phase, done, total: phases.append(phase))
+        assert {"counting boilerplate", "signing", "clustering"} <= set(phases)
+        assert store.index.stored_params()["shingle_size"] == "5"
+        assert store.consistency_problems() == []
+    with Store.open(path, params=other) as store:  # accepted now
+        # The demo stories separate cleanly with 5-word shingles too.
+        assert partition(store) == expected
+    with Store.open(path, check_index=False) as store:
+        store.rebuild_index()
+        assert partition(store) == expected
+
+
+def test_a_failed_write_leaves_no_partial_article(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(tmp_path / "fail.db") as store:
+        store.save_article(_story("one.example", 0))
+
+        def broken(self: ReprintIndex, *args: object) -> None:
+            self.conn.execute("INSERT INTO clusters (id, canonical_article_id) VALUES (999, 999)")
+            raise RuntimeError("power cut in the middle of indexing")
+
+        # The article row, its signature and bands are written by now; the cluster is not.
+        monkeypatch.setattr(ReprintIndex, "complete", broken)
+        with pytest.raises(RuntimeError):
+            store.save_article(_story("two.example", 5))
+        assert store.count("articles") == 1
+        assert store.count("signatures") == 1
+        assert store.count("clusters") == 1
+        assert store.consistency_problems() == []
+
+
+def test_mirror_at_another_url_joins_the_cluster(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "mirror.db") as store:
+        original = _story("rt.com", 0)
+        a = store.save_article(original)
+        b = store.save_article(
+            replace(
+                original,
+                url="https://mirror.example/news/astrolabes",
+                outlet="mirror.example",
+                published=T0 + timedelta(minutes=1),
+            )
+        )
+        assert b.membership == dedup.Membership(a.article_id, a.article_id, 1.0, 1.0)
