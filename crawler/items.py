@@ -16,7 +16,9 @@ Records in this module:
 ``FeedEntry``
     one entry of a feed, before its page is fetched;
 ``ParsedFeed``
-    a feed document read into entries, with its polling hints.
+    a feed document read into entries, with its polling hints;
+``Feed``
+    a feed or news sitemap in the store, with the state of its last poll.
 """
 
 from __future__ import annotations
@@ -201,3 +203,53 @@ class ParsedFeed:
     skip_days: frozenset[str] = frozenset()
     #: Harmless problems met while parsing (recovered bozo cases), for the fetch log.
     problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A feed or news sitemap in the store, with what the last poll left behind."""
+
+    #: Row id in ``feeds``.
+    feed_id: int
+    #: The feed's URL as added (after a permanent redirect it stays, see ``redirected_to``).
+    url: str
+    #: ``feed`` (RSS, Atom, JSON Feed) or ``sitemap`` (news sitemap or sitemap index).
+    kind: str = "feed"
+    #: Title as the feed gives it (or the OPML outline's).
+    title: str = ""
+    #: Home page of the site.
+    site_url: str = ""
+    #: Language the feed declares.
+    language: str = ""
+    #: Category from the OPML folder it was imported from.
+    category: str = ""
+    #: ETag of the last full response, sent back as If-None-Match.
+    etag: str = ""
+    #: Last-Modified of the last full response, sent back as If-Modified-Since.
+    last_modified: str = ""
+    #: SHA-256 of the last body: some servers send a stale ETag with a changed body.
+    body_hash: str = ""
+    #: Feed format seen last (rss20, atom10, jsonfeed ...).
+    format: str = ""
+    #: When it was last fetched (aware UTC), if ever.
+    last_fetched_at: datetime | None = None
+    #: HTTP status of the last fetch (None for network errors or never).
+    last_status: int | None = None
+    #: ok, not-modified, or the kind of error of the last fetch.
+    last_outcome: str = ""
+    #: The last error message, empty after a success.
+    last_error: str = ""
+    #: Failed fetches in a row.
+    error_streak: int = 0
+    #: When it is due next (aware UTC); None means now.
+    next_due_at: datetime | None = None
+    #: Current polling interval in seconds, if scheduled.
+    interval_seconds: int | None = None
+    #: Why the interval is what it is.
+    interval_reason: str = ""
+    #: True once it is gone for good (410, or many permanent errors); still listed.
+    dead: bool = False
+    #: The URL a permanent redirect pointed to, if one was seen.
+    redirected_to: str = ""
+    #: The scheduler's memory of this feed (JSON; see ``crawler.polling``).
+    schedule_state: str = ""

@@ -15,7 +15,8 @@ Tables (columns are named so that ``SELECT`` and Datasette facets read naturally
 ``signatures``    MinHash signature of each article (the persistent index)
 ``lsh_bands``     LSH band keys of each signature, indexed for candidate search
 ``outlet_lines``  how many articles of an outlet carry a given edge block (boilerplate)
-``feeds``         feeds to poll, with conditional-request state and schedule
+``feeds``         feeds and news sitemaps to poll, with conditional-request state and schedule
+``feed_entries``  every entry a feed has listed, and the article stored for it
 ``crawl_runs``    one row per crawl or import run with its figures
 ``fetch_log``     one row per HTTP fetch: status, outcome, error, size, time
 
@@ -195,7 +196,7 @@ def _execute_script(db: Database, script: str) -> None:
     statement = ""
     for line in script.splitlines(keepends=True):
         statement += line
-        if line.rstrip().endswith(";") and sqlite3.complete_statement(statement):
+        if ";" in line and sqlite3.complete_statement(statement):
             db.execute(statement)
             statement = ""
     if statement.strip():
@@ -205,6 +206,35 @@ def _execute_script(db: Database, script: str) -> None:
 @migrations(name="m001_initial")
 def m001_initial(db: Database) -> None:
     _execute_script(db, _M001)
+
+
+_M002 = """
+ALTER TABLE feeds ADD COLUMN kind TEXT NOT NULL DEFAULT 'feed';   -- feed or sitemap
+ALTER TABLE feeds ADD COLUMN category TEXT;
+ALTER TABLE feeds ADD COLUMN format TEXT;                         -- rss20, atom10, jsonfeed ...
+ALTER TABLE feeds ADD COLUMN redirected_to TEXT;                  -- a permanent redirect seen
+ALTER TABLE feeds ADD COLUMN schedule_state TEXT;                 -- the scheduler's memory (JSON)
+ALTER TABLE feeds ADD COLUMN items_total INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE feeds ADD COLUMN articles_stored INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE fetch_log ADD COLUMN kind TEXT;                       -- feed, sitemap, page
+ALTER TABLE crawl_runs ADD COLUMN feeds_not_modified INTEGER;
+CREATE INDEX idx_feeds_due ON feeds (dead, next_due_at);
+
+CREATE TABLE feed_entries (
+    feed_id INTEGER NOT NULL REFERENCES feeds(id),
+    entry_id TEXT NOT NULL,              -- guid, else link, else a hash of link and title
+    url TEXT,
+    first_seen_at TEXT NOT NULL,
+    article_id INTEGER,                  -- the stored article, once there is one
+    PRIMARY KEY (feed_id, entry_id)
+) WITHOUT ROWID;
+"""
+
+
+@migrations(name="m002_feed_state")
+def m002_feed_state(db: Database) -> None:
+    """Feed kinds, categories and formats, scheduler state, and the entries each feed listed."""
+    _execute_script(db, _M002)
 
 
 def known_migrations() -> list[str]:

@@ -9,9 +9,10 @@ normaliser as the indexed columns, so أ/ا/إ, ة/ه, ى/ي, tatweel, harakat a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from crawler.items import Feed
 from crawler.text import normalise
 from storage.store import Store
 
@@ -291,3 +292,84 @@ def cluster_of_article(store: Store, article_id: int) -> int | None:
         "SELECT cluster_id FROM articles WHERE id = ?", [article_id]
     ).fetchone()
     return row[0] if row else None
+
+
+_FEED_COLUMNS = (
+    "id, url, kind, title, site_url, language, category, etag, last_modified, body_hash, "
+    "format, last_fetched_at, last_status, last_outcome, last_error, error_streak, next_due_at, "
+    "interval_seconds, interval_reason, dead, redirected_to, schedule_state"
+)
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _feed(row: tuple) -> Feed:
+    return Feed(
+        feed_id=row[0],
+        url=row[1],
+        kind=row[2] or "feed",
+        title=row[3] or "",
+        site_url=row[4] or "",
+        language=row[5] or "",
+        category=row[6] or "",
+        etag=row[7] or "",
+        last_modified=row[8] or "",
+        body_hash=row[9] or "",
+        format=row[10] or "",
+        last_fetched_at=_time(row[11]),
+        last_status=row[12],
+        last_outcome=row[13] or "",
+        last_error=row[14] or "",
+        error_streak=row[15] or 0,
+        next_due_at=_time(row[16]),
+        interval_seconds=row[17],
+        interval_reason=row[18] or "",
+        dead=bool(row[19]),
+        redirected_to=row[20] or "",
+        schedule_state=row[21] or "",
+    )
+
+
+def feeds(store: Store, *, kind: str | None = None) -> list[Feed]:
+    """Every feed in the store, in the order they were added."""
+    sql = f"SELECT {_FEED_COLUMNS} FROM feeds"
+    params: list[Any] = []
+    if kind:
+        sql += " WHERE kind = ?"
+        params.append(kind)
+    return [_feed(r) for r in store.db.conn.execute(sql + " ORDER BY id", params)]
+
+
+def feeds_by_url(store: Store, urls: list[str]) -> list[Feed]:
+    """The stored feeds with these URLs, in the order given."""
+    by_url = {f.url: f for f in feeds(store)}
+    return [by_url[u] for u in urls if u in by_url]
+
+
+def due_feeds(store: Store, now: datetime, *, kind: str | None = None) -> list[Feed]:
+    """Feeds due at ``now`` (never polled, or their next poll has come), earliest first.
+
+    Dead feeds are polled when their (distant) next poll comes, so they can come back.
+    """
+    stamp = now.astimezone(UTC).isoformat()
+    sql = f"SELECT {_FEED_COLUMNS} FROM feeds WHERE (next_due_at IS NULL OR next_due_at <= ?)"
+    params: list[Any] = [stamp]
+    if kind:
+        sql += " AND kind = ?"
+        params.append(kind)
+    sql += " ORDER BY coalesce(next_due_at, ''), id"
+    return [_feed(r) for r in store.db.conn.execute(sql, params)]
+
+
+def last_run(store: Store) -> dict[str, Any] | None:
+    """The newest crawl run with its figures."""
+    rows = list(store.db.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1"))
+    return rows[0] if rows else None
+
+
+def run(store: Store, run_id: int) -> dict[str, Any] | None:
+    """One crawl run with its figures."""
+    rows = list(store.db.query("SELECT * FROM crawl_runs WHERE id = ?", [run_id]))
+    return rows[0] if rows else None

@@ -44,6 +44,37 @@ MMAP_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
+class FetchRecord:
+    """One HTTP fetch as the crawler saw it, for the fetch log and the feed's state."""
+
+    #: feed, sitemap or page.
+    kind: str
+    url: str
+    fetched_at: datetime
+    #: ok, not-modified, or the kind of error ("http_404", "timeout", "parse", ...).
+    outcome: str
+    feed_id: int | None = None
+    run_id: int | None = None
+    status: int | None = None
+    error: str = ""
+    size: int = 0
+    elapsed_ms: int | None = None
+    #: Entries in the feed, and how many were new.
+    items: int = 0
+    items_new: int = 0
+    etag: str = ""
+    last_modified: str = ""
+    body_hash: str = ""
+    format: str = ""
+    title: str = ""
+    site_url: str = ""
+    language: str = ""
+    redirected_to: str = ""
+    #: Schedule columns to store (next_due_at, interval_seconds, interval_reason, dead ...).
+    schedule: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class SaveResult:
     """What happened to one article handed to ``Store.save_article``."""
 
@@ -393,6 +424,183 @@ class Store:
             if count:
                 problems.append(f"{count} {label}")
         return problems
+
+    # -- feeds ----------------------------------------------------------------
+
+    def add_feed(
+        self,
+        url: str,
+        *,
+        kind: str = "feed",
+        title: str = "",
+        site_url: str = "",
+        language: str = "",
+        category: str = "",
+    ) -> tuple[int, bool]:
+        """Add a feed (or news sitemap) to poll; returns its id and whether it was new."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id FROM feeds WHERE url = ?", [url]).fetchone()
+            if row:
+                return row[0], False
+            cursor = conn.execute(
+                "INSERT INTO feeds (url, kind, title, site_url, language, category, added_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    url,
+                    kind,
+                    title or None,
+                    site_url or None,
+                    language or None,
+                    category or None,
+                    _iso(datetime.now(UTC)),
+                ],
+            )
+            return int(cursor.lastrowid or 0), True
+
+    def record_fetch(self, fetch: FetchRecord) -> None:
+        """Remember what one fetch of a feed gave: its state for the next poll, and a log row."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO fetch_log (run_id, feed_id, url, fetched_at, status, outcome, error, "
+                "bytes, elapsed_ms, items_new, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    fetch.run_id,
+                    fetch.feed_id,
+                    fetch.url,
+                    _iso(fetch.fetched_at),
+                    fetch.status,
+                    fetch.outcome,
+                    fetch.error or None,
+                    fetch.size,
+                    fetch.elapsed_ms,
+                    fetch.items_new,
+                    fetch.kind,
+                ],
+            )
+            if fetch.feed_id is None or fetch.kind == "page":
+                return
+            failed = fetch.outcome not in ("ok", "not-modified")
+            updates: dict[str, Any] = {
+                "last_fetched_at": _iso(fetch.fetched_at),
+                "last_status": fetch.status,
+                "last_outcome": fetch.outcome,
+                "last_error": fetch.error or None,
+            }
+            if fetch.outcome == "ok":
+                updates.update(
+                    etag=fetch.etag or None,
+                    last_modified=fetch.last_modified or None,
+                    body_hash=fetch.body_hash or None,
+                )
+                if fetch.format:
+                    updates["format"] = fetch.format
+                if fetch.title:
+                    updates["title"] = fetch.title
+                if fetch.site_url:
+                    updates["site_url"] = fetch.site_url
+                if fetch.language:
+                    updates["language"] = fetch.language
+            if fetch.redirected_to:
+                updates["redirected_to"] = fetch.redirected_to
+            if fetch.schedule is not None:
+                updates.update(fetch.schedule)
+            assignments = ", ".join(f"{name} = ?" for name in updates)
+            streak = "error_streak + 1" if failed else "0"
+            conn.execute(
+                f"UPDATE feeds SET {assignments}, error_streak = {streak}, "
+                "items_total = items_total + ? WHERE id = ?",
+                [*updates.values(), fetch.items, fetch.feed_id],
+            )
+
+    def new_entries(self, feed_id: int, entries: Sequence[tuple[str, str]]) -> set[str]:
+        """Remember the (entry id, URL) pairs a feed listed; returns the ids never seen before."""
+        now = _iso(datetime.now(UTC))
+        with self.transaction() as conn:
+            seen: set[str] = set()
+            for start in range(0, len(entries), 500):
+                chunk = [entry_id for entry_id, _ in entries[start : start + 500]]
+                marks = ",".join("?" * len(chunk))
+                seen.update(
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT entry_id FROM feed_entries WHERE feed_id = ? "
+                        f"AND entry_id IN ({marks})",
+                        [feed_id, *chunk],
+                    )
+                )
+            fresh = [(feed_id, e, url, now) for e, url in entries if e not in seen]
+            conn.executemany(
+                "INSERT OR IGNORE INTO feed_entries (feed_id, entry_id, url, first_seen_at) "
+                "VALUES (?, ?, ?, ?)",
+                fresh,
+            )
+        return {e for _, e, _, _ in fresh}
+
+    def link_entry(self, feed_id: int, entry_id: str, article_id: int) -> None:
+        """Note which stored article a feed entry became."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE feed_entries SET article_id = ? WHERE feed_id = ? AND entry_id = ?",
+                [article_id, feed_id, entry_id],
+            )
+            conn.execute(
+                "UPDATE feeds SET articles_stored = articles_stored + 1 WHERE id = ?", [feed_id]
+            )
+
+    def start_run(self, command: str) -> int:
+        """Open a crawl-run row; returns its id."""
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO crawl_runs (command, started_at, status) VALUES (?, ?, 'running')",
+                [command, _iso(datetime.now(UTC))],
+            )
+            return int(cursor.lastrowid or 0)
+
+    _RUN_FIGURES = (
+        "feeds_polled",
+        "feeds_not_modified",
+        "pages_fetched",
+        "articles_new",
+        "articles_known",
+        "reprints",
+        "errors",
+    )
+
+    def add_run_figures(self, run_id: int, figures: dict[str, Any]) -> None:
+        """Add one spider's figures to a crawl run (several spiders can share a run)."""
+        counted = [c for c in self._RUN_FIGURES if c in figures]
+        with self.transaction() as conn:
+            if counted:
+                assignments = ", ".join(f"{c} = coalesce({c}, 0) + ?" for c in counted)
+                conn.execute(
+                    f"UPDATE crawl_runs SET {assignments} WHERE id = ?",
+                    [*(int(figures[c] or 0) for c in counted), run_id],
+                )
+            if figures.get("note"):
+                conn.execute(
+                    "UPDATE crawl_runs SET note = trim(coalesce(note, '') || ' ' || ?) "
+                    "WHERE id = ?",
+                    [figures["note"], run_id],
+                )
+
+    def finish_run(self, run_id: int, status: str = "finished") -> None:
+        """Close a crawl-run row; its reprint count is that of the articles it stored.
+
+        Counted at the end, because an early copy arriving late turns articles
+        stored earlier in the run into reprints.
+        """
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE crawl_runs SET finished_at = ?, status = ?, reprints = ("
+                "SELECT count(*) FROM articles WHERE is_canonical = 0 AND stored_at >= "
+                "(SELECT started_at FROM crawl_runs WHERE id = ?)) WHERE id = ?",
+                [_iso(datetime.now(UTC)), status, run_id, run_id],
+            )
+
+    def has_article(self, key: str) -> bool:
+        """True when an article is stored under this key (canonical URL)."""
+        row = self.db.conn.execute("SELECT 1 FROM articles WHERE key = ?", [key]).fetchone()
+        return row is not None
 
     def get_article(self, article_id: int) -> Article:
         """The article stored with row id ``article_id``."""

@@ -23,6 +23,9 @@ CORE = [
     "crawler.urls",
     "crawler.extract",
     "crawler.sites",
+    "crawler.schedule",
+    "crawler.sitemaps",
+    "crawler.polling",
 ]
 #: Each heavy dependency is imported by exactly one module.
 OWNERS = {

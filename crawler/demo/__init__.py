@@ -43,7 +43,7 @@ class DemoEntry:
 
 
 @cache
-def site() -> dict[str, Any]:
+def manifest() -> dict[str, Any]:
     """The parsed ``site.json``."""
     return json.loads((DEMO_DIR / "site.json").read_text(encoding="utf-8"))
 
@@ -61,7 +61,7 @@ def entries() -> list[DemoEntry]:
             role=item["role"],
             wire_agency=item.get("wire_agency"),
         )
-        for item in site()["articles"]
+        for item in manifest()["articles"]
     ]
 
 

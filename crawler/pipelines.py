@@ -1,0 +1,109 @@
+"""Scrapy item pipelines: thin adapters between the spiders and the store.
+
+Items flow ``Fetched`` -> ``DedupPipeline`` -> ``Prepared`` -> ``StorePipeline``
+-> ``Stored``; each stage returns a new record. The store is opened once per
+crawler (``store_for``) and shared by the spider and both pipelines; it is
+closed when the engine stops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from crawler import dedup
+from crawler.dedup import PreparedText
+from crawler.items import Article
+from storage import SaveResult, Store
+
+_STORE_ATTRIBUTE = "_wirecrawl_store"
+
+
+def store_for(crawler: Crawler) -> Store:
+    """The store of this crawl (``WIRECRAWL_DB``), opened on first use and closed at the end."""
+    store = getattr(crawler, _STORE_ATTRIBUTE, None)
+    if store is None:
+        store = Store.open(crawler.settings.get("WIRECRAWL_DB", "wirecrawl.db"))
+        setattr(crawler, _STORE_ATTRIBUTE, store)
+        crawler.signals.connect(store.close, signal=signals.engine_stopped)
+    return store
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """An article a spider extracted, with where it came from."""
+
+    #: The article.
+    article: Article
+    #: The feed whose entry led to it, if any.
+    feed_id: int | None = None
+    #: That entry's identity in the feed.
+    entry_id: str = ""
+    #: ``page`` when extracted from its page, ``feed`` when built from the feed's own text.
+    source: str = "page"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A fetched article with its body folded and hashed for the reprint index."""
+
+    fetched: Fetched
+    text: PreparedText
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A fetched article after the store saw it."""
+
+    fetched: Fetched
+    result: SaveResult
+
+
+class DedupPipeline:
+    """Folds and hashes each article body (CPU work kept out of the store's transaction)."""
+
+    def __init__(self, params: dedup.DedupParams = dedup.DEFAULT_PARAMS) -> None:
+        self.params = params
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
+        return cls(store_for(crawler).params)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Fetched):
+            return item
+        return Prepared(item, dedup.prepare([b.text for b in item.article.body], self.params))
+
+
+class StorePipeline:
+    """Saves each article (row, signature, bands, cluster) in one transaction."""
+
+    def __init__(self, store: Store, crawler: Crawler) -> None:
+        self.store = store
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(store_for(crawler), crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Prepared):
+            return item
+        fetched = item.fetched
+        result = self.store.save_article(
+            fetched.article, feed_id=fetched.feed_id, prepared=item.text
+        )
+        if result.created and fetched.feed_id is not None and fetched.entry_id:
+            self.store.link_entry(fetched.feed_id, fetched.entry_id, result.article_id)
+        if self.stats is not None:
+            self.stats.inc_value(
+                "wirecrawl/articles_new" if result.created else "wirecrawl/articles_known"
+            )
+            if result.membership is not None and not result.membership.is_canonical:
+                self.stats.inc_value("wirecrawl/reprints")
+            if fetched.source == "feed":
+                self.stats.inc_value("wirecrawl/articles_from_feed_text")
+        return Stored(fetched, result)

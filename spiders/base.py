@@ -1,0 +1,289 @@
+"""What the polling spiders share: conditional feed requests, article pages, the run record.
+
+Spiders only route: conditional requests are built from the stored feed
+state, bodies go to the pure parsers, pages to ``crawler.extract.extract``,
+outcomes to the store; items go through the dedup and store pipelines.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler import polling
+from crawler.errors import WirecrawlError
+from crawler.extract import ExtractOptions, article_from_entry, extract
+from crawler.items import Feed, FeedEntry
+from crawler.pipelines import Fetched, store_for
+from crawler.urls import canonical_url, outlet_of, resolve_canonical
+from storage import Store, queries
+from storage.store import FetchRecord
+
+#: Statuses a feed callback sees itself instead of Scrapy filtering them out.
+FEED_STATUSES = [304, *range(400, 600)]
+#: Request meta keys.
+FEED_META = "wirecrawl_feed"
+STARTED_META = "wirecrawl_started"
+
+
+def headers_of(response: Response) -> dict[str, str]:
+    """Response headers as a plain dict of strings (last value wins)."""
+    out = {}
+    for name, values in response.headers.items():
+        if values:
+            out[name.decode("latin-1")] = values[-1].decode("latin-1")
+    return out
+
+
+def permanent_redirect(response: Response, requested: str) -> str:
+    """The URL a 301/308 moved ``requested`` to, or empty (temporary moves do not count)."""
+    reasons = response.meta.get("redirect_reasons") or []
+    if response.url != requested and any(r in (301, 308) for r in reasons):
+        return response.url
+    return ""
+
+
+def failure_reason(failure: Failure) -> tuple[int | None, str, str]:
+    """(HTTP status, error kind, message) of a failed request."""
+    error = failure.value
+    response = getattr(error, "response", None)
+    status = getattr(response, "status", None)
+    name = type(error).__name__
+    if status is not None:
+        return status, polling.error_kind(status, ""), f"HTTP {status}"
+    if name == "IgnoreRequest":
+        text = str(error) or "request ignored"
+        return None, "robots" if "robots" in text.lower() else "ignored", text
+    return None, polling.error_kind(None, name), f"{name}: {error}"
+
+
+def _request_of(failure: Failure) -> scrapy.Request:
+    # Scrapy attaches the failed request to the Failure it hands to errbacks.
+    return failure.request  # type: ignore[attr-defined]
+
+
+class PollingSpider(scrapy.Spider):
+    """What the feeds and sitemaps spiders share: the store, the run, pages and their fallbacks.
+
+    Subclasses set ``kind`` (the feeds they poll) and ``parse_feed``.
+    """
+
+    #: The kind of stored feed this spider polls (``feed`` or ``sitemap``).
+    kind = "feed"
+
+    def __init__(self, feeds: str = "", run: str = "", *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Feed URLs given on the command line; empty means "every due feed".
+        self.feed_urls = [u.strip() for u in feeds.split(",") if u.strip()]
+        self.store: Store
+        #: The crawl-run row this pass reports to; 0 means the spider opens its own.
+        self.run_id = int(run) if run else 0
+        self.owns_run = not run
+        self.figures = {
+            "feeds_polled": 0,
+            "feeds_not_modified": 0,
+            "pages_fetched": 0,
+            "errors": 0,
+        }
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PollingSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.store = store_for(crawler)
+        crawler.signals.connect(spider.finish_run, signal=scrapy.signals.spider_closed)
+        return spider
+
+    # -- feeds -----------------------------------------------------------------
+
+    def due(self) -> list[Feed]:
+        """The feeds this pass polls."""
+        if self.feed_urls:
+            for url in self.feed_urls:
+                self.store.add_feed(url, kind=self.kind)
+            return [
+                f for f in queries.feeds_by_url(self.store, self.feed_urls) if f.kind == self.kind
+            ]
+        return queries.due_feeds(self.store, datetime.now(UTC), kind=self.kind)
+
+    async def start(self) -> AsyncIterator[Any]:
+        if not self.run_id:
+            self.run_id = self.store.start_run(f"scrapy crawl {self.name}")
+        for feed in self.due():
+            yield self.feed_request(feed)
+
+    def feed_request(self, feed: Feed) -> scrapy.Request:
+        """A conditional request for ``feed`` from its stored ETag and Last-Modified."""
+        headers = {
+            "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
+            "application/xml;q=0.9, */*;q=0.8"
+        }
+        if feed.etag:
+            headers["If-None-Match"] = feed.etag
+        if feed.last_modified:
+            headers["If-Modified-Since"] = feed.last_modified
+        return scrapy.Request(
+            feed.url,
+            headers=headers,
+            callback=self.parse_feed,
+            errback=self.feed_failed,
+            dont_filter=True,
+            meta={
+                FEED_META: feed,
+                STARTED_META: time.monotonic(),
+                # Errors and 304 reach the callback, which records them on the feed;
+                # redirects are still followed (a redirect status is not in the list).
+                "handle_httpstatus_list": FEED_STATUSES,
+            },
+        )
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        """Read one polled document; subclasses know its format."""
+        raise NotImplementedError
+
+    def _record(
+        self,
+        feed: Feed,
+        response: Response | None,
+        *,
+        feed_hints: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
+        started = (response.meta if response is not None else {}).get(STARTED_META)
+        now = datetime.now(UTC)
+        status = response.status if response is not None else fields.pop("status", None)
+        record = FetchRecord(
+            kind=self.kind,
+            url=feed.url,
+            fetched_at=now,
+            feed_id=feed.feed_id,
+            run_id=self.run_id,
+            status=status,
+            size=len(response.body) if response is not None else 0,
+            elapsed_ms=int((time.monotonic() - started) * 1000) if started else None,
+            **fields,
+        )
+        headers = headers_of(response) if response is not None else {}
+        schedule = polling.schedule_after(
+            feed,
+            record,
+            headers,
+            now,
+            memory=polling.load_memory(feed.schedule_state),
+            **(feed_hints or {}),
+        )
+        self.store.record_fetch(replace(record, schedule=schedule))
+        self.figures["feeds_polled"] += 1
+        if record.outcome not in ("ok", "not-modified"):
+            self.figures["errors"] += 1
+            self.logger.warning("feed %s: %s", feed.url, record.error or record.outcome)
+        elif record.outcome == "not-modified":
+            self.figures["feeds_not_modified"] += 1
+
+    def page_request(self, url: str, entry: FeedEntry, feed: Feed) -> scrapy.Request:
+        """The request for one new entry's article page."""
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"entry": entry, "feed": feed},
+            meta={STARTED_META: time.monotonic()},
+        )
+
+    def feed_failed(self, failure: Failure) -> None:
+        feed: Feed = _request_of(failure).meta[FEED_META]
+        status, kind, message = failure_reason(failure)
+        self._record(feed, None, outcome=kind, error=message, status=status)
+
+    # -- pages -----------------------------------------------------------------
+
+    def _log_page(
+        self,
+        url: str,
+        feed: Feed,
+        status: int | None,
+        outcome: str,
+        error: str = "",
+        response: Response | None = None,
+    ) -> None:
+        started = (response.meta if response is not None else {}).get(STARTED_META)
+        self.store.record_fetch(
+            FetchRecord(
+                kind="page",
+                url=url,
+                fetched_at=datetime.now(UTC),
+                outcome=outcome,
+                feed_id=feed.feed_id,
+                run_id=self.run_id,
+                status=status,
+                error=error,
+                size=len(response.body) if response is not None else 0,
+                elapsed_ms=int((time.monotonic() - started) * 1000) if started else None,
+            )
+        )
+
+    def parse_article(self, response: Response, entry: FeedEntry, feed: Feed) -> Iterator[Any]:
+        self.figures["pages_fetched"] += 1
+        now = datetime.now(UTC)
+        options = ExtractOptions(fetched_at=now, language_hint=feed.language)
+        try:
+            article = extract(
+                response.body, response.url, options, headers=headers_of(response), feed_entry=entry
+            )
+        except WirecrawlError as exc:
+            self._log_page(
+                response.url, feed, response.status, "extract_failed", str(exc), response
+            )
+            yield from self._from_entry(entry, feed, now)
+            return
+        url = canonical_url(resolve_canonical(response.url, article.url or response.url))
+        article = replace(article, url=url, outlet=outlet_of(url), fetched_at=now)
+        self._log_page(response.url, feed, response.status, "ok", response=response)
+        yield Fetched(article, feed.feed_id, entry.entry_id, "page")
+
+    def article_failed(self, failure: Failure) -> Iterator[Any]:
+        entry: FeedEntry = _request_of(failure).cb_kwargs["entry"]
+        feed: Feed = _request_of(failure).cb_kwargs["feed"]
+        status, kind, message = failure_reason(failure)
+        self._log_page(_request_of(failure).url, feed, status, kind, message)
+        yield from self._from_entry(entry, feed, datetime.now(UTC))
+
+    def _from_entry(self, entry: FeedEntry, feed: Feed, now: datetime) -> Iterator[Fetched]:
+        """The feed's own text stands in when the page cannot be had."""
+        article = article_from_entry(entry, feed.language, ExtractOptions(fetched_at=now))
+        if article is None:
+            return
+        url = canonical_url(entry.link)
+        yield Fetched(
+            replace(article, url=url, outlet=outlet_of(url), fetched_at=now),
+            feed.feed_id,
+            entry.entry_id,
+            "feed",
+        )
+
+    # -- the run ---------------------------------------------------------------
+
+    def finish_run(self, spider: scrapy.Spider, reason: str) -> None:
+        if spider is not self or not self.run_id:
+            return
+        stats = self.crawler.stats
+        get = stats.get_value if stats is not None else (lambda key, default=0: default)
+        figures: dict[str, Any] = dict(self.figures)
+        figures.update(
+            articles_new=get("wirecrawl/articles_new", 0),
+            articles_known=get("wirecrawl/articles_known", 0),
+            reprints=get("wirecrawl/reprints", 0),
+            note=f"{self.name}: {reason}",
+        )
+        self.store.add_run_figures(self.run_id, figures)
+        if self.owns_run:
+            self.store.finish_run(
+                self.run_id, status="finished" if reason == "finished" else reason
+            )
