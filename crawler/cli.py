@@ -29,6 +29,7 @@ from crawler.importer import (
     write_seed_files,
 )
 from storage import Store, queries
+from storage.lock import crawler_lock
 
 T = TypeVar("T")
 
@@ -69,6 +70,10 @@ def _progress(items: Iterable[T], length: int, label: str) -> Iterator[Iterable[
             yield bar
     else:
         yield items
+
+
+def _say(message: str) -> None:
+    click.echo(f"wirecrawl: {message}", err=True)
 
 
 def _json_line(record: dict[str, Any]) -> str:
@@ -739,23 +744,39 @@ def feeds_add(
         ctx.exit(1)
 
 
+#: The default feed list: wire agencies and outlets that reprint them, in ar/ru/en.
+DEFAULT_FEEDS = Path(__file__).resolve().parent / "data" / "feeds.opml"
+
+
+def _kind_of(url: str) -> str:
+    """A news sitemap or a feed, from its URL (OPML has no field for it)."""
+    return "sitemap" if "sitemap" in url.lower() else "feed"
+
+
 @feeds_group.command("import")
-@click.argument("opml", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "opml", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.pass_context
-def feeds_import(ctx: click.Context, opml: Path, as_json: bool) -> None:
+def feeds_import(ctx: click.Context, opml: Path | None, as_json: bool) -> None:
     """Add every feed of an OPML file; broken OPML is read as far as it can be.
 
-    Outlines that could not be read are listed with their line numbers.
+    Without OPML, adds wirecrawl's default list (wire agencies and outlets that
+    reprint them, in Arabic, Russian and English). Outlines that could not be
+    read are listed with their line numbers. URLs naming a sitemap are added
+    as news sitemaps.
     """
     from crawler.feeds import parse_opml
 
+    opml = opml or DEFAULT_FEEDS
     result = parse_opml(opml.read_bytes(), str(opml))
     added = known = 0
     with _open(ctx) as store:
         for outline in result.outlines:
             _, created = store.add_feed(
                 outline.url,
+                kind=_kind_of(outline.url),
                 title=outline.title,
                 site_url=outline.site_url,
                 language=outline.language,
@@ -836,6 +857,162 @@ def feeds_list(ctx: click.Context, as_json: bool) -> None:
         )
 
 
+@feeds_group.command("status")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per feed.")
+@click.pass_context
+def feeds_status(ctx: click.Context, as_json: bool) -> None:
+    """Each feed's last fetch, errors, interval and why, next poll, and figures.
+
+    Items per day count entries first seen in the last 7 days; the reprint share
+    is the share of the feed's stored articles that copy an earlier article.
+    """
+    from datetime import UTC, datetime
+
+    with _open(ctx, readonly=True) as store:
+        listed = queries.feed_health(store, datetime.now(UTC))
+    if as_json:
+        for health in listed:
+            record = _feed_record(health.feed)
+            record.pop("schedule_state", None)
+            record.update(
+                polls=health.polls,
+                items_per_day=health.items_per_day,
+                articles=health.articles,
+                reprint_share=health.reprint_share,
+                last_new_item_at=health.last_new_item_at.isoformat()
+                if health.last_new_item_at
+                else None,
+            )
+            click.echo(_json_line(record))
+        return
+    if not listed:
+        click.echo("no feeds yet: wirecrawl feeds add URL, or feeds import", err=True)
+        return
+    for health in listed:
+        feed = health.feed
+        last = feed.last_fetched_at.strftime("%Y-%m-%d %H:%M") if feed.last_fetched_at else "never"
+        due = feed.next_due_at.strftime("%Y-%m-%d %H:%M") if feed.next_due_at else "now"
+        share = f"{health.reprint_share:.0%}" if health.reprint_share is not None else "-"
+        click.echo(f"{feed.feed_id:>4} {'DEAD ' if feed.dead else ''}{feed.url}")
+        click.echo(
+            f"      last {last} {feed.last_outcome or '-'} (HTTP {feed.last_status or '-'}), "
+            f"{feed.error_streak} error(s) in a row"
+            + (f": {feed.last_error}" if feed.last_error else "")
+        )
+        click.echo(f"      next {due}: {feed.interval_reason or 'not scheduled yet'}")
+        click.echo(
+            f"      {health.items_per_day:g} items/day, {health.articles} articles, "
+            f"{share} reprints, {health.polls} polls"
+        )
+
+
+@feeds_group.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per problem.")
+@click.pass_context
+def feeds_doctor(ctx: click.Context, as_json: bool) -> None:
+    """The feeds that need a person: dead, moved, not a feed, blocked, or silent.
+
+    Each comes with what to do; a moved feed with the command that updates it.
+    The exit code is 1 when there is anything to do.
+    """
+    from datetime import UTC, datetime
+
+    with _open(ctx, readonly=True) as store:
+        problems = queries.feed_problems(store, datetime.now(UTC))
+    for problem in problems:
+        if as_json:
+            click.echo(
+                _json_line(
+                    {
+                        "feed_id": problem.feed.feed_id,
+                        "url": problem.feed.url,
+                        "problem": problem.problem,
+                        "detail": problem.detail,
+                        "advice": problem.advice,
+                    }
+                )
+            )
+        else:
+            click.echo(f"{problem.problem:<9} {problem.feed.url}")
+            click.echo(f"          {problem.detail}; {problem.advice}")
+    if not problems and not as_json:
+        click.echo("all feeds look healthy")
+    if problems:
+        ctx.exit(1)
+
+
+@feeds_group.command("move")
+@click.argument("old_url")
+@click.argument("new_url")
+@click.pass_context
+def feeds_move(ctx: click.Context, old_url: str, new_url: str) -> None:
+    """Give a feed a new URL (e.g. after a permanent redirect), keeping its history."""
+    with _open(ctx) as store:
+        if not store.move_feed(old_url, new_url):
+            raise WirecrawlError(f"there is no feed {old_url} in {ctx.obj}")
+    click.echo(f"moved: {old_url} -> {new_url}")
+
+
+# -- run ----------------------------------------------------------------------
+
+
+@main.command("run")
+@click.option("--once", is_flag=True, help="One pass over the due feeds, then exit (for cron).")
+@click.option("--wait", is_flag=True, help="If another crawl of this store runs, wait for it.")
+@click.option(
+    "-s",
+    "--set",
+    "settings_pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting, e.g. -s CONCURRENT_REQUESTS=8.",
+)
+@click.option(
+    "--proxy",
+    envvar="WIRECRAWL_PROXY",
+    default="",
+    help="Send every request through this HTTP proxy (env WIRECRAWL_PROXY).",
+)
+@click.option("--clock", envvar="WIRECRAWL_CLOCK", default="system", hidden=True)
+@click.option("--passes", type=int, default=None, hidden=True)
+@click.pass_context
+def run_command(
+    ctx: click.Context,
+    once: bool,
+    wait: bool,
+    settings_pairs: tuple[str, ...],
+    proxy: str,
+    clock: str,
+    passes: int | None,
+) -> None:
+    """Poll every feed on its own schedule, day and night, until stopped.
+
+    Each feed is polled when it is due (see `wirecrawl feeds status`); one log
+    line is printed per pass. SIGTERM or Ctrl-C stops after the articles in
+    flight are stored; a restart (even after a crash) carries on where it
+    stopped. Only one crawl runs per store: a second `wirecrawl run` refuses
+    to start, or waits with --wait.
+    """
+    import logging
+
+    from crawler.clock import clock_from_spec
+    from crawler.crawl import serve
+
+    overrides = _settings_pairs(settings_pairs)
+    overrides.setdefault("LOG_LEVEL", "WARNING")
+    with crawler_lock(ctx.obj, wait=wait, on_wait=_say):
+        service = serve(
+            ctx.obj,
+            once=once,
+            max_passes=passes,
+            proxy=proxy,
+            clock=clock_from_spec(clock),
+            overrides=overrides,
+            report=lambda line: logging.getLogger("wirecrawl.run").warning(line),
+        )
+    click.echo(f"wirecrawl run: stopped after {service.passes} pass(es)", err=True)
+
+
 # -- crawl --------------------------------------------------------------------
 
 
@@ -882,18 +1059,29 @@ def _settings_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
     help="Override a Scrapy setting for this crawl, e.g. -s DOWNLOAD_DELAY=2.",
 )
 @click.option(
+    "--spider",
+    "spiders",
+    multiple=True,
+    type=click.Choice(["feeds", "sitemaps", "islworld"]),
+    help="Spiders to run, in turn (default: feeds, then sitemaps). islworld walks the seed "
+    "site's news listings.",
+)
+@click.option(
     "--proxy",
     envvar="WIRECRAWL_PROXY",
     default="",
     help="Send every request through this HTTP proxy (env WIRECRAWL_PROXY).",
 )
+@click.option("--wait", is_flag=True, help="If another crawl of this store runs, wait for it.")
 @click.pass_context
 def crawl_command(
     ctx: click.Context,
     feed_args: tuple[str, ...],
     as_json: bool,
     settings_pairs: tuple[str, ...],
+    spiders: tuple[str, ...],
     proxy: str,
+    wait: bool,
 ) -> None:
     """Run one crawl pass: poll the due feeds, fetch new articles, find their reprints.
 
@@ -913,6 +1101,7 @@ def crawl_command(
                 for outline in result.outlines:
                     store.add_feed(
                         outline.url,
+                        kind=_kind_of(outline.url),
                         title=outline.title,
                         site_url=outline.site_url,
                         language=outline.language,
@@ -922,9 +1111,21 @@ def crawl_command(
                 for problem in result.problems:
                     click.echo(f"wirecrawl: {path}: {problem}", err=True)
             else:
-                store.add_feed(arg)
+                store.add_feed(arg, kind=_kind_of(arg))
                 urls.append(arg)
-    run = run_crawl(ctx.obj, feed_urls=urls, proxy=proxy, overrides=_settings_pairs(settings_pairs))
+        if not urls and not queries.feeds(store) and "islworld" not in spiders:
+            raise WirecrawlError(
+                f"no feeds in {ctx.obj} yet: run `wirecrawl feeds import` to add the default "
+                "list (wire agencies and outlets that reprint them), or `wirecrawl feeds add URL`"
+            )
+    with crawler_lock(ctx.obj, wait=wait, on_wait=_say):
+        run = run_crawl(
+            ctx.obj,
+            spiders=spiders or ("feeds", "sitemaps"),
+            feed_urls=urls,
+            proxy=proxy,
+            overrides=_settings_pairs(settings_pairs),
+        )
     if as_json:
         click.echo(_json_line(run))
     else:
@@ -1003,13 +1204,14 @@ def demo_command(ctx: click.Context, as_json: bool) -> None:
                 store.add_feed(sitemap, kind="sitemap")
                 urls.append(sitemap)
         click.echo(f"demo site on {site.proxy_url}: {len(urls)} feeds and sitemaps", err=True)
-        run = run_crawl(
-            ctx.obj,
-            feed_urls=urls,
-            proxy=site.proxy_url,
-            overrides=DEMO_OVERRIDES,
-            command="wirecrawl demo",
-        )
+        with crawler_lock(ctx.obj):
+            run = run_crawl(
+                ctx.obj,
+                feed_urls=urls,
+                proxy=site.proxy_url,
+                overrides=DEMO_OVERRIDES,
+                command="wirecrawl demo",
+            )
     if as_json:
         click.echo(_json_line(run))
         return

@@ -253,3 +253,6 @@ class Feed:
     redirected_to: str = ""
     #: The scheduler's memory of this feed (JSON; see ``crawler.polling``).
     schedule_state: str = ""
+    #: Entries listed by the feed whose article was neither stored nor given up on
+    #: (a poll that was interrupted); the next poll fetches the feed in full.
+    pending_entries: int = 0

@@ -96,8 +96,11 @@ class StorePipeline:
         result = self.store.save_article(
             fetched.article, feed_id=fetched.feed_id, prepared=item.text
         )
-        if result.created and fetched.feed_id is not None and fetched.entry_id:
-            self.store.link_entry(fetched.feed_id, fetched.entry_id, result.article_id)
+        if fetched.feed_id is not None and fetched.entry_id:
+            if result.created:
+                self.store.link_entry(fetched.feed_id, fetched.entry_id, result.article_id)
+            else:
+                self.store.settle_entry(fetched.feed_id, fetched.entry_id, "known")
         if self.stats is not None:
             self.stats.inc_value(
                 "wirecrawl/articles_new" if result.created else "wirecrawl/articles_known"

@@ -14,6 +14,8 @@ NEWSPIDER_MODULE = "spiders"
 
 #: The store the spiders and pipelines use; the CLI sets it from ``--db``.
 WIRECRAWL_DB = os.environ.get("WIRECRAWL_DB", "wirecrawl.db")
+#: The clock the crawler reads (``system``, or ``accelerated:SPEED:START`` for simulations).
+WIRECRAWL_CLOCK = os.environ.get("WIRECRAWL_CLOCK", "system")
 #: An HTTP proxy every request goes through (the demo site is reached this way); empty for none.
 WIRECRAWL_PROXY = os.environ.get("WIRECRAWL_PROXY", "")
 

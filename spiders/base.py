@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import scrapy
@@ -19,6 +19,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler import polling
+from crawler.clock import Clock, SystemClock, clock_from_spec
 from crawler.errors import WirecrawlError
 from crawler.extract import ExtractOptions, article_from_entry, extract
 from crawler.items import Feed, FeedEntry
@@ -84,6 +85,7 @@ class PollingSpider(scrapy.Spider):
         #: Feed URLs given on the command line; empty means "every due feed".
         self.feed_urls = [u.strip() for u in feeds.split(",") if u.strip()]
         self.store: Store
+        self.clock: Clock = SystemClock()
         #: The crawl-run row this pass reports to; 0 means the spider opens its own.
         self.run_id = int(run) if run else 0
         self.owns_run = not run
@@ -98,6 +100,7 @@ class PollingSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PollingSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.store = store_for(crawler)
+        spider.clock = clock_from_spec(crawler.settings.get("WIRECRAWL_CLOCK"))
         crawler.signals.connect(spider.finish_run, signal=scrapy.signals.spider_closed)
         return spider
 
@@ -111,7 +114,7 @@ class PollingSpider(scrapy.Spider):
             return [
                 f for f in queries.feeds_by_url(self.store, self.feed_urls) if f.kind == self.kind
             ]
-        return queries.due_feeds(self.store, datetime.now(UTC), kind=self.kind)
+        return queries.due_feeds(self.store, self.clock.now(), kind=self.kind)
 
     async def start(self) -> AsyncIterator[Any]:
         if not self.run_id:
@@ -125,9 +128,10 @@ class PollingSpider(scrapy.Spider):
             "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
             "application/xml;q=0.9, */*;q=0.8"
         }
-        if feed.etag:
+        # With entries left pending by an interrupted poll, the full feed is needed again.
+        if feed.etag and not feed.pending_entries:
             headers["If-None-Match"] = feed.etag
-        if feed.last_modified:
+        if feed.last_modified and not feed.pending_entries:
             headers["If-Modified-Since"] = feed.last_modified
         return scrapy.Request(
             feed.url,
@@ -157,7 +161,7 @@ class PollingSpider(scrapy.Spider):
         **fields: Any,
     ) -> None:
         started = (response.meta if response is not None else {}).get(STARTED_META)
-        now = datetime.now(UTC)
+        now = self.clock.now()
         status = response.status if response is not None else fields.pop("status", None)
         record = FetchRecord(
             kind=self.kind,
@@ -218,7 +222,7 @@ class PollingSpider(scrapy.Spider):
             FetchRecord(
                 kind="page",
                 url=url,
-                fetched_at=datetime.now(UTC),
+                fetched_at=self.clock.now(),
                 outcome=outcome,
                 feed_id=feed.feed_id,
                 run_id=self.run_id,
@@ -231,7 +235,7 @@ class PollingSpider(scrapy.Spider):
 
     def parse_article(self, response: Response, entry: FeedEntry, feed: Feed) -> Iterator[Any]:
         self.figures["pages_fetched"] += 1
-        now = datetime.now(UTC)
+        now = self.clock.now()
         options = ExtractOptions(fetched_at=now, language_hint=feed.language)
         try:
             article = extract(
@@ -241,7 +245,10 @@ class PollingSpider(scrapy.Spider):
             self._log_page(
                 response.url, feed, response.status, "extract_failed", str(exc), response
             )
-            yield from self._from_entry(entry, feed, now)
+            fallback = list(self._from_entry(entry, feed, now))
+            if not fallback:
+                self.store.settle_entry(feed.feed_id, entry.entry_id, "failed")
+            yield from fallback
             return
         url = canonical_url(resolve_canonical(response.url, article.url or response.url))
         article = replace(article, url=url, outlet=outlet_of(url), fetched_at=now)
@@ -253,7 +260,10 @@ class PollingSpider(scrapy.Spider):
         feed: Feed = _request_of(failure).cb_kwargs["feed"]
         status, kind, message = failure_reason(failure)
         self._log_page(_request_of(failure).url, feed, status, kind, message)
-        yield from self._from_entry(entry, feed, datetime.now(UTC))
+        fallback = list(self._from_entry(entry, feed, self.clock.now()))
+        if not fallback:
+            self.store.settle_entry(feed.feed_id, entry.entry_id, "failed")
+        yield from fallback
 
     def _from_entry(self, entry: FeedEntry, feed: Feed, now: datetime) -> Iterator[Fetched]:
         """The feed's own text stands in when the page cannot be had."""

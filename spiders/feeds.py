@@ -45,7 +45,7 @@ class FeedsSpider(PollingSpider):
             )
             return
         body_hash = hashlib.sha256(response.body).hexdigest()
-        if feed.body_hash and body_hash == feed.body_hash:
+        if feed.body_hash and body_hash == feed.body_hash and not feed.pending_entries:
             # A server that ignores If-None-Match, or sends a stale ETag: same bytes, nothing new.
             self._record(
                 feed,
@@ -71,6 +71,7 @@ class FeedsSpider(PollingSpider):
             if not url.startswith(("http://", "https://")):
                 continue
             if self.store.has_article(url):
+                self.store.settle_entry(feed.feed_id, entry.entry_id, "known")
                 continue
             wanted += 1
             yield self.page_request(url, entry, feed)

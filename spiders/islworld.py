@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -21,6 +20,7 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from crawler.clock import clock_from_spec
 from crawler.errors import WirecrawlError
 from crawler.extract import ExtractOptions, extract
 from crawler.pipelines import Fetched, store_for
@@ -80,7 +80,7 @@ class IslworldSpider(scrapy.Spider):
                 )
 
     def parse_article(self, response: Response) -> Iterator[Any]:
-        now = datetime.now(UTC)
+        now = clock_from_spec(self.settings.get("WIRECRAWL_CLOCK")).now()
         try:
             article = extract(response.body, response.url, ExtractOptions(fetched_at=now))
         except WirecrawlError as exc:

@@ -49,7 +49,12 @@ class SitemapsSpider(PollingSpider):
                 )
             return
         body_hash = hashlib.sha256(response.body).hexdigest()
-        if not child and feed.body_hash and body_hash == feed.body_hash:
+        if (
+            not child
+            and feed.body_hash
+            and body_hash == feed.body_hash
+            and not feed.pending_entries
+        ):
             self._record(
                 feed,
                 response,
@@ -75,7 +80,11 @@ class SitemapsSpider(PollingSpider):
         new_ids = self.store.new_entries(feed.feed_id, [(e.entry_id, e.link) for e in entries])
         for entry in entries:
             url = canonical_url(entry.link)
-            if url.startswith(("http://", "https://")) and not self.store.has_article(url):
+            if not url.startswith(("http://", "https://")):
+                continue
+            if self.store.has_article(url):
+                self.store.settle_entry(feed.feed_id, entry.entry_id, "known")
+            else:
                 yield self.page_request(url, entry, feed)
         if child:
             return

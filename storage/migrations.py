@@ -14,6 +14,7 @@ Tables (columns are named so that ``SELECT`` and Datasette facets read naturally
 ``dedup_params``  the parameters the persisted reprint index was built with
 ``signatures``    MinHash signature of each article (the persistent index)
 ``lsh_bands``     LSH band keys of each signature, indexed for candidate search
+``lsh_bands_recent``  the newest band keys, merged into ``lsh_bands`` in sorted batches
 ``outlet_lines``  how many articles of an outlet carry a given edge block (boilerplate)
 ``feeds``         feeds and news sitemaps to poll, with conditional-request state and schedule
 ``feed_entries``  every entry a feed has listed, and the article stored for it
@@ -74,40 +75,42 @@ CREATE TABLE feeds (
     dead INTEGER NOT NULL DEFAULT 0
 );
 
+-- Small columns first: SQLite reads a column past a long text only by walking the
+-- row's overflow pages, and the reprint index reads these for every candidate.
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY,
     key TEXT NOT NULL UNIQUE,            -- canonical URL, or sha256:<content hash> without one
-    url TEXT,
-    outlet TEXT,
-    title TEXT NOT NULL,
-    published_at TEXT,                   -- ISO 8601, with offset when the source gave one
-    published_at_utc TEXT,               -- the same moment in UTC, for sorting
-    published_text TEXT,                 -- the date as printed
-    published_source TEXT,               -- text, meta, feed, url
-    published_precision TEXT,            -- day, minute, second
-    language TEXT,
-    alternates TEXT,                     -- JSON list of {language, url}
-    body TEXT NOT NULL,                  -- JSON list of {kind, text}
-    body_text TEXT,
-    authors TEXT,                        -- JSON list
-    publisher TEXT,
-    photo_credit TEXT,
-    wire_agency TEXT,
-    attribution TEXT,
-    fetched_at TEXT,
-    stored_at TEXT,
-    source_file TEXT,
-    feed_id INTEGER REFERENCES feeds(id),
     content_hash TEXT NOT NULL,
-    word_count INTEGER,
-    title_folded TEXT,
-    body_folded TEXT,
     cluster_id INTEGER REFERENCES clusters(id) DEFERRABLE INITIALLY DEFERRED,
     is_canonical INTEGER,
     matched_to INTEGER REFERENCES articles(id) DEFERRABLE INITIALLY DEFERRED,
     jaccard REAL,
     containment REAL,
-    dedup_rule TEXT                      -- the parameters the membership was decided with
+    outlet TEXT,
+    published_at TEXT,                   -- ISO 8601, with offset when the source gave one
+    published_at_utc TEXT,               -- the same moment in UTC, for sorting
+    published_precision TEXT,            -- day, minute, second
+    published_source TEXT,               -- text, meta, feed, url
+    language TEXT,
+    wire_agency TEXT,
+    fetched_at TEXT,
+    stored_at TEXT,
+    feed_id INTEGER REFERENCES feeds(id),
+    source_file TEXT,
+    word_count INTEGER,
+    dedup_rule TEXT,                     -- the parameters the membership was decided with
+    url TEXT,
+    title TEXT NOT NULL,
+    published_text TEXT,                 -- the date as printed
+    attribution TEXT,
+    publisher TEXT,
+    photo_credit TEXT,
+    authors TEXT,                        -- JSON list
+    alternates TEXT,                     -- JSON list of {language, url}
+    title_folded TEXT,
+    body TEXT NOT NULL,                  -- JSON list of {kind, text}
+    body_text TEXT,
+    body_folded TEXT
 );
 CREATE INDEX idx_articles_content_hash ON articles (content_hash);
 CREATE INDEX idx_articles_cluster ON articles (cluster_id);
@@ -218,6 +221,7 @@ ALTER TABLE feeds ADD COLUMN items_total INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE feeds ADD COLUMN articles_stored INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE fetch_log ADD COLUMN kind TEXT;                       -- feed, sitemap, page
 ALTER TABLE crawl_runs ADD COLUMN feeds_not_modified INTEGER;
+ALTER TABLE crawl_runs ADD COLUMN first_article_id INTEGER;   -- articles stored by the run have ids >= this
 CREATE INDEX idx_feeds_due ON feeds (dead, next_due_at);
 
 CREATE TABLE feed_entries (
@@ -226,6 +230,7 @@ CREATE TABLE feed_entries (
     url TEXT,
     first_seen_at TEXT NOT NULL,
     article_id INTEGER,                  -- the stored article, once there is one
+    status TEXT NOT NULL DEFAULT 'pending',  -- pending, stored, known (stored before), failed
     PRIMARY KEY (feed_id, entry_id)
 ) WITHOUT ROWID;
 """
@@ -235,6 +240,26 @@ CREATE TABLE feed_entries (
 def m002_feed_state(db: Database) -> None:
     """Feed kinds, categories and formats, scheduler state, and the entries each feed listed."""
     _execute_script(db, _M002)
+
+
+_M003 = """
+CREATE TABLE lsh_bands_recent (
+    bucket INTEGER NOT NULL,
+    article_id INTEGER NOT NULL,
+    PRIMARY KEY (bucket, article_id)
+) WITHOUT ROWID;
+"""
+
+
+@migrations(name="m003_band_tiers")
+def m003_band_tiers(db: Database) -> None:
+    """A small tier for new band keys, merged into ``lsh_bands`` in sorted batches.
+
+    Inserting 52 random keys per article into a band table of millions of
+    rows dirties 52 pages per article; a small table absorbs them, and a
+    sorted merge writes each page of the big one once per few thousand articles.
+    """
+    _execute_script(db, _M003)
 
 
 def known_migrations() -> list[str]:

@@ -9,7 +9,7 @@ normaliser as the indexed columns, so أ/ا/إ, ة/ه, ى/ي, tatweel, harakat a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawler.items import Feed
@@ -297,7 +297,8 @@ def cluster_of_article(store: Store, article_id: int) -> int | None:
 _FEED_COLUMNS = (
     "id, url, kind, title, site_url, language, category, etag, last_modified, body_hash, "
     "format, last_fetched_at, last_status, last_outcome, last_error, error_streak, next_due_at, "
-    "interval_seconds, interval_reason, dead, redirected_to, schedule_state"
+    "interval_seconds, interval_reason, dead, redirected_to, schedule_state, "
+    "(SELECT count(*) FROM feed_entries e WHERE e.feed_id = feeds.id AND e.status = 'pending')"
 )
 
 
@@ -329,6 +330,7 @@ def _feed(row: tuple) -> Feed:
         dead=bool(row[19]),
         redirected_to=row[20] or "",
         schedule_state=row[21] or "",
+        pending_entries=row[22] or 0,
     )
 
 
@@ -373,3 +375,147 @@ def run(store: Store, run_id: int) -> dict[str, Any] | None:
     """One crawl run with its figures."""
     rows = list(store.db.query("SELECT * FROM crawl_runs WHERE id = ?", [run_id]))
     return rows[0] if rows else None
+
+
+def next_due(store: Store) -> datetime | None:
+    """When the next feed is due (a feed never polled is due at once); None without feeds."""
+    row = store.db.conn.execute(
+        "SELECT count(*), sum(next_due_at IS NULL), min(next_due_at) FROM feeds"
+    ).fetchone()
+    if not row[0]:
+        return None
+    if row[1]:
+        return datetime.min.replace(tzinfo=UTC)
+    return _time(row[2])
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """A feed's state and figures, for ``feeds status`` and ``feeds doctor``."""
+
+    feed: Feed
+    #: Fetches recorded for the feed.
+    polls: int
+    #: Entries first seen in the last 7 days, per day.
+    items_per_day: float
+    #: Articles stored from the feed.
+    articles: int
+    #: Share of those articles that are reprints of an earlier copy.
+    reprint_share: float | None
+    #: When the feed last listed an entry never seen before.
+    last_new_item_at: datetime | None
+
+
+def feed_health(store: Store, now: datetime) -> list[FeedHealth]:
+    """Every feed with its polling figures."""
+    week_ago = (now - timedelta(days=7)).astimezone(UTC).isoformat()
+    conn = store.db.conn
+    polls = dict(
+        conn.execute(
+            "SELECT feed_id, count(*) FROM fetch_log WHERE kind != 'page' GROUP BY feed_id"
+        ).fetchall()
+    )
+    recent = dict(
+        conn.execute(
+            "SELECT feed_id, count(*) FROM feed_entries WHERE first_seen_at >= ? GROUP BY feed_id",
+            [week_ago],
+        ).fetchall()
+    )
+    newest = dict(
+        conn.execute(
+            "SELECT feed_id, max(first_seen_at) FROM feed_entries GROUP BY feed_id"
+        ).fetchall()
+    )
+    articles = {
+        row[0]: (row[1], row[2])
+        for row in conn.execute(
+            "SELECT feed_id, count(*), sum(is_canonical = 0) FROM articles "
+            "WHERE feed_id IS NOT NULL GROUP BY feed_id"
+        )
+    }
+    out = []
+    for feed in feeds(store):
+        stored, reprints = articles.get(feed.feed_id, (0, 0))
+        out.append(
+            FeedHealth(
+                feed=feed,
+                polls=polls.get(feed.feed_id, 0),
+                items_per_day=round(recent.get(feed.feed_id, 0) / 7, 2),
+                articles=stored,
+                reprint_share=round((reprints or 0) / stored, 3) if stored else None,
+                last_new_item_at=_time(newest.get(feed.feed_id)),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class FeedProblem:
+    """A feed that needs a person, and what to do."""
+
+    feed: Feed
+    #: dead, moved, html, challenge, silent.
+    problem: str
+    #: What is wrong, in a sentence.
+    detail: str
+    #: What to do about it.
+    advice: str
+
+
+def feed_problems(store: Store, now: datetime, *, silent_days: int = 14) -> list[FeedProblem]:
+    """Feeds that are dead, moved for good, serving HTML or a bot check, or never new."""
+    problems = []
+    for health in feed_health(store, now):
+        feed = health.feed
+        if feed.dead:
+            problems.append(
+                FeedProblem(
+                    feed,
+                    "dead",
+                    f"gone: {feed.last_error or feed.last_outcome}",
+                    f"remove it from the list, or check {feed.site_url or feed.url} for a new feed",
+                )
+            )
+        if feed.redirected_to and feed.redirected_to != feed.url:
+            problems.append(
+                FeedProblem(
+                    feed,
+                    "moved",
+                    f"permanently redirected to {feed.redirected_to}",
+                    f"wirecrawl feeds move {feed.url} {feed.redirected_to}",
+                )
+            )
+        if feed.last_outcome == "feed_html":
+            problems.append(
+                FeedProblem(
+                    feed,
+                    "html",
+                    "serves an HTML page instead of a feed",
+                    f"wirecrawl feeds add {feed.site_url or feed.url} to find its real feed",
+                )
+            )
+        if feed.last_outcome == "feed_challenge":
+            problems.append(
+                FeedProblem(
+                    feed,
+                    "challenge",
+                    "serves a bot-challenge page instead of the feed",
+                    "the site blocks crawlers; ask the publisher, or find another feed",
+                )
+            )
+        quiet_since = health.last_new_item_at
+        never = health.polls >= 3 and quiet_since is None
+        stale = quiet_since is not None and now - quiet_since > timedelta(days=silent_days)
+        if (never or stale) and not feed.dead:
+            detail = (
+                "never listed an item" if never else f"no new item since {quiet_since:%Y-%m-%d}"
+            )
+            problems.append(
+                FeedProblem(
+                    feed,
+                    "silent",
+                    detail,
+                    "check that the feed is still maintained",
+                )
+            )
+    return problems

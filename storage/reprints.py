@@ -35,6 +35,8 @@ from crawler.wire import agency_of_outlet
 
 #: Candidates beyond this many per article are ignored (the most band-sharing first).
 MAX_CANDIDATES = 1000
+#: Band keys held in ``lsh_bands_recent`` before they are merged into ``lsh_bands``.
+MERGE_BANDS = 250_000
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class ReprintIndex:
     def __init__(self, conn: sqlite3.Connection, params: DedupParams) -> None:
         self.conn = conn
         self.params = params
+        self._recent_bands: int | None = None  # counted on the first insert
 
     # -- parameters ------------------------------------------------------------
 
@@ -164,9 +167,25 @@ class ReprintIndex:
             if keys is None:
                 keys = dedup.band_keys(signature, self.params)
             self.conn.executemany(
-                "INSERT OR IGNORE INTO lsh_bands (bucket, article_id) VALUES (?, ?)",
+                "INSERT OR IGNORE INTO lsh_bands_recent (bucket, article_id) VALUES (?, ?)",
                 [(k, article_id) for k in keys.tolist()],
             )
+            if self._recent_bands is None:
+                self._recent_bands = self.conn.execute(
+                    "SELECT count(*) FROM lsh_bands_recent"
+                ).fetchone()[0]
+            self._recent_bands += len(keys)
+            if self._recent_bands >= MERGE_BANDS:
+                self.merge_bands()
+
+    def merge_bands(self) -> None:
+        """Move the recent band keys into the big band table, in key order."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO lsh_bands (bucket, article_id) "
+            "SELECT bucket, article_id FROM lsh_bands_recent ORDER BY bucket, article_id"
+        )
+        self.conn.execute("DELETE FROM lsh_bands_recent")
+        self._recent_bands = 0
 
     def _replace_signature(self, article_id: int, signature: Signature) -> None:
         """Replace an article's signature (its boilerplate changed)."""
@@ -178,10 +197,11 @@ class ReprintIndex:
         if row is not None:
             # The band table has no index by article: delete the old keys one by one.
             old = dedup.band_keys(Signature.from_bytes(row[0], row[1], row[2] or b""), self.params)
-            self.conn.executemany(
-                "DELETE FROM lsh_bands WHERE bucket = ? AND article_id = ?",
-                [(k, article_id) for k in old.tolist()],
-            )
+            for table in ("lsh_bands", "lsh_bands_recent"):
+                self.conn.executemany(
+                    f"DELETE FROM {table} WHERE bucket = ? AND article_id = ?",
+                    [(k, article_id) for k in old.tolist()],
+                )
             self.conn.execute("DELETE FROM signatures WHERE article_id = ?", [article_id])
         self._store_signature(article_id, signature)
 
@@ -232,7 +252,9 @@ class ReprintIndex:
             hits = [
                 r[0]
                 for r in self.conn.execute(
-                    f"SELECT article_id FROM lsh_bands WHERE bucket IN ({marks})", keys
+                    f"SELECT article_id FROM lsh_bands WHERE bucket IN ({marks}) UNION ALL "
+                    f"SELECT article_id FROM lsh_bands_recent WHERE bucket IN ({marks})",
+                    keys + keys,
                 )
             ]
             if len(hits) > MAX_CANDIDATES:
@@ -465,7 +487,7 @@ class ReprintIndex:
 
     def clear(self) -> None:
         """Forget the whole index and every cluster (before a rebuild)."""
-        for table in ("lsh_bands", "signatures", "outlet_lines", "clusters"):
+        for table in ("lsh_bands", "lsh_bands_recent", "signatures", "outlet_lines", "clusters"):
             self.conn.execute(f"DELETE FROM {table}")
         self.conn.execute(
             "UPDATE articles SET cluster_id = NULL, is_canonical = NULL, matched_to = NULL, "

@@ -401,7 +401,8 @@ class Store:
             "WHERE NOT EXISTS (SELECT 1 FROM signatures s WHERE s.article_id = a.id)",
             "signatures without an article": "SELECT count(*) FROM signatures s "
             "WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = s.article_id)",
-            "bands without a signature": "SELECT count(*) FROM lsh_bands b "
+            "bands without a signature": "SELECT count(*) FROM (SELECT article_id FROM lsh_bands "
+            "UNION ALL SELECT article_id FROM lsh_bands_recent) b "
             "WHERE NOT EXISTS (SELECT 1 FROM signatures s WHERE s.article_id = b.article_id)",
             "articles without a cluster": "SELECT count(*) FROM articles a WHERE a.cluster_id IS "
             "NULL OR NOT EXISTS (SELECT 1 FROM clusters c WHERE c.id = a.cluster_id)",
@@ -412,9 +413,10 @@ class Store:
             "(SELECT count(*) FROM articles a WHERE a.cluster_id = c.id)",
             "members matched to an article outside their cluster": "SELECT count(*) FROM "
             "articles a JOIN articles m ON m.id = a.matched_to WHERE m.cluster_id != a.cluster_id",
-            "signed articles with missing bands": "SELECT count(*) FROM signatures s WHERE "
-            "s.shingle_count >= ? AND (SELECT count(*) FROM lsh_bands b "
-            "WHERE b.article_id = s.article_id) < ?",
+            "signed articles with missing bands": "SELECT count(*) FROM signatures s LEFT JOIN "
+            "(SELECT article_id, count(*) AS n FROM (SELECT article_id FROM lsh_bands UNION ALL "
+            "SELECT article_id FROM lsh_bands_recent) GROUP BY article_id) b "
+            "ON b.article_id = s.article_id WHERE s.shingle_count >= ? AND coalesce(b.n, 0) < ?",
         }
         bands = self.params.bands + self.params.lede_bands
         problems = []
@@ -512,6 +514,16 @@ class Store:
                 [*updates.values(), fetch.items, fetch.feed_id],
             )
 
+    def move_feed(self, old_url: str, new_url: str) -> bool:
+        """Give a feed its new URL (after a permanent redirect), keeping its history."""
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM feeds WHERE url = ?", [new_url]).fetchone():
+                raise StoreError(f"{new_url} is already listed as a feed of its own")
+            cursor = conn.execute(
+                "UPDATE feeds SET url = ?, redirected_to = NULL WHERE url = ?", [new_url, old_url]
+            )
+            return cursor.rowcount > 0
+
     def new_entries(self, feed_id: int, entries: Sequence[tuple[str, str]]) -> set[str]:
         """Remember the (entry id, URL) pairs a feed listed; returns the ids never seen before."""
         now = _iso(datetime.now(UTC))
@@ -540,18 +552,33 @@ class Store:
         """Note which stored article a feed entry became."""
         with self.transaction() as conn:
             conn.execute(
-                "UPDATE feed_entries SET article_id = ? WHERE feed_id = ? AND entry_id = ?",
+                "UPDATE feed_entries SET article_id = ?, status = 'stored' "
+                "WHERE feed_id = ? AND entry_id = ?",
                 [article_id, feed_id, entry_id],
             )
             conn.execute(
                 "UPDATE feeds SET articles_stored = articles_stored + 1 WHERE id = ?", [feed_id]
             )
 
+    def settle_entry(self, feed_id: int, entry_id: str, status: str) -> None:
+        """Mark a feed entry as handled without a new article (``known`` or ``failed``).
+
+        Entries still ``pending`` after a poll were interrupted (a stop, a
+        crash); the next poll of their feed fetches it in full to finish them.
+        """
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE feed_entries SET status = ? WHERE feed_id = ? AND entry_id = ? "
+                "AND status = 'pending'",
+                [status, feed_id, entry_id],
+            )
+
     def start_run(self, command: str) -> int:
         """Open a crawl-run row; returns its id."""
         with self.transaction() as conn:
             cursor = conn.execute(
-                "INSERT INTO crawl_runs (command, started_at, status) VALUES (?, ?, 'running')",
+                "INSERT INTO crawl_runs (command, started_at, status, first_article_id) VALUES "
+                "(?, ?, 'running', (SELECT coalesce(max(id), 0) + 1 FROM articles))",
                 [command, _iso(datetime.now(UTC))],
             )
             return int(cursor.lastrowid or 0)
@@ -592,8 +619,8 @@ class Store:
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE crawl_runs SET finished_at = ?, status = ?, reprints = ("
-                "SELECT count(*) FROM articles WHERE is_canonical = 0 AND stored_at >= "
-                "(SELECT started_at FROM crawl_runs WHERE id = ?)) WHERE id = ?",
+                "SELECT count(*) FROM articles WHERE is_canonical = 0 AND id >= "
+                "(SELECT first_article_id FROM crawl_runs WHERE id = ?)) WHERE id = ?",
                 [_iso(datetime.now(UTC)), status, run_id, run_id],
             )
 

@@ -225,3 +225,20 @@ def test_mirror_at_another_url_joins_the_cluster(tmp_path: Path) -> None:
             )
         )
         assert b.membership == dedup.Membership(a.article_id, a.article_id, 1.0, 1.0)
+
+
+def test_band_tiers_merge_without_changing_clusters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storage.reprints
+
+    corpus = shuffled(demo_corpus(), 9)
+    with ingest(tmp_path / "one-tier.db", corpus) as store:
+        expected = partition(store)
+    # Merge the recent band keys into the big table every few articles.
+    monkeypatch.setattr(storage.reprints, "MERGE_BANDS", 150)
+    with ingest(tmp_path / "merged.db", corpus) as store:
+        assert partition(store) == expected
+        assert store.count("lsh_bands") > 0
+        assert store.count("lsh_bands_recent") < 150 + 60
+        assert store.consistency_problems() == []
