@@ -205,6 +205,12 @@ _FLAT_COLUMNS = [
 @click.option("--since", help="Only articles published at or after this ISO date/time (UTC).")
 @click.option("--outlet", help="Only articles of this outlet (host name).")
 @click.option("--language", "language", help="Only articles in this language (ISO 639-1).")
+@click.option(
+    "--only-canonical",
+    is_flag=True,
+    help="Only the canonical (first published) article of each cluster: the clean set.",
+)
+@click.option("--cluster", "cluster_id", type=int, help="Only the articles of this cluster.")
 @click.pass_context
 def export_command(
     ctx: click.Context,
@@ -213,10 +219,22 @@ def export_command(
     since: str | None,
     outlet: str | None,
     language: str | None,
+    only_canonical: bool,
+    cluster_id: int | None,
 ) -> None:
-    """Write stored articles as seed-format files, JSON lines or CSV."""
+    """Write stored articles as seed-format files, JSON lines or CSV.
+
+    Seed files are named NNN_<16 hex>.txt after the article, never after its
+    title, so nothing is written outside the --out folder. Feeds are exported
+    with `wirecrawl feeds export`.
+    """
     where: list[str] = []
     params: list[Any] = []
+    if only_canonical:
+        where.append("is_canonical = 1")
+    if cluster_id is not None:
+        where.append("cluster_id = ?")
+        params.append(cluster_id)
     if since:
         where.append("published_at_utc >= ?")
         params.append(since)
@@ -1092,6 +1110,7 @@ def crawl_command(
     from crawler.crawl import run_crawl
     from crawler.feeds import parse_opml
 
+    overrides = _settings_pairs(settings_pairs)
     urls: list[str] = []
     with _open(ctx) as store:
         for arg in feed_args:
@@ -1124,7 +1143,7 @@ def crawl_command(
             spiders=spiders or ("feeds", "sitemaps"),
             feed_urls=urls,
             proxy=proxy,
-            overrides=_settings_pairs(settings_pairs),
+            overrides=overrides,
         )
     if as_json:
         click.echo(_json_line(run))

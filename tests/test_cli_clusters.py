@@ -152,3 +152,35 @@ def test_align_matches_arabic_spelling_variants() -> None:
     canonical = ["أكد نائب وزير الخارجية أن منظمة معاهدة الأمن الجماعي ليست حلفاً عسكرياً"]
     copy = ["اكد نائب وزير الخـارجية ان منظمة معاهدة الامن الجماعى ليست حلفاً عسكرياً"]
     assert [r.kind for r in align(canonical, copy)] == ["same"]
+
+
+def test_export_only_canonical_and_one_cluster(reprints_db: Path, tmp_path: Path) -> None:
+    canonical = run(reprints_db, "export", "--format", "jsonl", "--out", "-", "--only-canonical")
+    rows = [json.loads(line) for line in canonical.splitlines()]
+    assert rows and all(r["is_canonical"] == 1 for r in rows)
+    everything = run(reprints_db, "export", "--format", "jsonl", "--out", "-").splitlines()
+    assert len(rows) < len(everything)
+    first = json.loads(run(reprints_db, "clusters", "list", "--json", "--limit", "1"))
+    members = run(
+        reprints_db,
+        "export",
+        "--format",
+        "jsonl",
+        "--out",
+        "-",
+        "--cluster",
+        str(first["cluster_id"]),
+    ).splitlines()
+    assert len(members) == first["size"]
+    folder = tmp_path / "one-cluster"
+    run(
+        reprints_db,
+        "export",
+        "--format",
+        "seed",
+        "--out",
+        str(folder),
+        "--cluster",
+        str(first["cluster_id"]),
+    )
+    assert len(list(folder.glob("*.txt"))) == first["size"]
