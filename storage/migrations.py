@@ -221,7 +221,8 @@ ALTER TABLE feeds ADD COLUMN items_total INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE feeds ADD COLUMN articles_stored INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE fetch_log ADD COLUMN kind TEXT;                       -- feed, sitemap, page
 ALTER TABLE crawl_runs ADD COLUMN feeds_not_modified INTEGER;
-ALTER TABLE crawl_runs ADD COLUMN first_article_id INTEGER;   -- articles stored by the run have ids >= this
+-- The articles a run stored have ids >= first_article_id.
+ALTER TABLE crawl_runs ADD COLUMN first_article_id INTEGER;
 CREATE INDEX idx_feeds_due ON feeds (dead, next_due_at);
 
 CREATE TABLE feed_entries (
