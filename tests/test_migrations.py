@@ -1,0 +1,43 @@
+"""Schema migrations applied to a store written by an earlier version."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from crawler.dedup import DEFAULT_PARAMS
+from storage import Store
+from storage.migrations import known_migrations, migrations
+
+
+def test_a_first_version_store_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = Database(path)
+    # The store as the first release left it: only the initial schema, with rows in it.
+    migrations.apply(db, stop_before=known_migrations()[1])
+    db.execute(
+        "INSERT INTO feeds (url, title, error_streak, dead) VALUES ('http://a.example/rss', 'A', 0, 0)"
+    )
+    db.execute("INSERT INTO clusters (id, canonical_article_id, size) VALUES (1, 1, 1)")
+    db.execute(
+        "INSERT INTO articles (id, key, content_hash, cluster_id, is_canonical, title, body) "
+        "VALUES (1, 'http://a.example/1', 'h', 1, 1, 'Old article', '[]')"
+    )
+    for name, value in DEFAULT_PARAMS.index_record().items():
+        db.execute("INSERT INTO dedup_params (name, value) VALUES (?, ?)", [name, value])
+    db.close()
+    with Store.open(path) as store:
+        applied = [r["name"] for r in store.db["_sqlite_migrations"].rows]
+        assert applied == known_migrations()
+        feed = store.db.conn.execute("SELECT url, kind, items_total FROM feeds").fetchone()
+        assert feed == ("http://a.example/rss", "feed", 0)  # new columns get their defaults
+        assert store.count("articles") == 1
+        assert "feed_entries" in store.db.table_names()
+        assert "lsh_bands_recent" in store.db.table_names()
+    # Opening again applies nothing.
+    conn = sqlite3.connect(path)
+    count = conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
+    conn.close()
+    assert count == len(known_migrations())
