@@ -18,7 +18,8 @@ def test_a_first_version_store_is_upgraded_in_place(tmp_path: Path) -> None:
     # The store as the first release left it: only the initial schema, with rows in it.
     migrations.apply(db, stop_before=known_migrations()[1])
     db.execute(
-        "INSERT INTO feeds (url, title, error_streak, dead) VALUES ('http://a.example/rss', 'A', 0, 0)"
+        "INSERT INTO feeds (url, title, error_streak, dead) "
+        "VALUES ('http://a.example/rss', 'A', 0, 0)"
     )
     db.execute("INSERT INTO clusters (id, canonical_article_id, size) VALUES (1, 1, 1)")
     db.execute(
