@@ -3,9 +3,10 @@
     python bench/dedup.py                       # 3,000 documents, index sizes 10k and 50k
     python bench/dedup.py --docs 5000 --sizes 10000,200000
 
-Every pipeline sees the same ~500-word documents (sentences of the real test
-texts in ../shared when present, else of the demo site, recombined; one in ten
-is an edited reprint of an earlier one) and does the same job: normalise,
+Every pipeline sees the same ~500-word documents (walked from a word-bigram
+model of the real test texts in ../shared when present, else of the demo
+site: see bench/corpus.py; one in ten is an edited reprint of an earlier one)
+and does the same job: normalise,
 shingle (word 4-grams), sign (128 permutations), query the LSH index (42 bands
 x 3 rows), verify, insert.
 
@@ -26,11 +27,9 @@ which is single-threaded). Ratios are against the baselines of the same run.
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,66 +38,15 @@ sys.path.insert(0, str(ROOT))
 import xxhash  # noqa: E402
 from datasketch import MinHash, MinHashLSH  # noqa: E402
 
+from bench.corpus import make_documents  # noqa: E402
 from crawler import dedup  # noqa: E402
-from crawler.items import Article, Block  # noqa: E402
+from crawler.items import Article  # noqa: E402
 from crawler.text import normalise  # noqa: E402
 from storage import Store  # noqa: E402
 from storage.store import article_to_row  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 PARAMS = dedup.DEFAULT_PARAMS
-
-
-def sentences() -> list[str]:
-    """Sentences of real article text (or of the demo site when ../shared is absent)."""
-    texts: list[str] = []
-    if SHARED.exists():
-        from tests.reprint_set import benchmark_sources, daniel_sources
-
-        for source in benchmark_sources(SHARED) + daniel_sources(SHARED):
-            texts.extend(source.paragraphs)
-    else:
-        from crawler import demo
-
-        texts = [a.body_text for a in demo.load_articles()]
-    out = []
-    for text in texts:
-        out.extend(s.strip() + "." for s in text.split(".") if len(s.split()) >= 6)
-    return out
-
-
-def make_documents(count: int, seed: int, start: int = 0) -> list[Article]:
-    """``count`` ~500-word articles; one in ten is an edited reprint of an earlier one."""
-    rng = random.Random(seed)
-    pool = sentences()
-    docs: list[Article] = []
-    t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    for number in range(start, start + count):
-        if docs and rng.random() < 0.1:
-            source = rng.choice(docs)
-            paragraphs = [b.text for b in source.body]
-            if len(paragraphs) > 3:
-                del paragraphs[rng.randrange(1, len(paragraphs) - 1)]
-            paragraphs[0] = "MOSCOW, Feb 9 - " + paragraphs[0]
-        else:
-            paragraphs, words = [], 0
-            while words < 500:
-                paragraph = " ".join(rng.choice(pool) for _ in range(3))
-                paragraphs.append(paragraph)
-                words += len(paragraph.split())
-        outlet = f"outlet-{number % 50}.example"
-        docs.append(
-            Article(
-                title=f"Story {number}",
-                body=tuple(Block(p) for p in paragraphs),
-                url=f"https://{outlet}/news/{number}",
-                outlet=outlet,
-                published=t0 + timedelta(minutes=number),
-                published_precision="minute",
-                language="en",
-            )
-        )
-    return docs
 
 
 def _shingles(text: str) -> list[str]:
