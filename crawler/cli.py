@@ -445,7 +445,7 @@ def clusters_list(
     limit: int = 50,
 ) -> None:
     """List clusters, biggest and newest first, with who published first and who copied."""
-    with _open(ctx, readonly=True) as store:
+    with _open(ctx, readonly=True) as store, store.snapshot():
         found = queries.list_clusters(
             store, min_size=min_size, since=since, wire=wire, outlet=outlet, limit=limit
         )
@@ -498,7 +498,7 @@ def clusters_show(ctx: click.Context, cluster_id: int, as_json: bool, width: int
     """
     from crawler.compare import align
 
-    with _open(ctx, readonly=True) as store:
+    with _open(ctx, readonly=True) as store, store.snapshot():
         cluster = queries.get_cluster(store, cluster_id)
         if cluster is None:
             owner = queries.cluster_of_article(store, cluster_id)
@@ -646,14 +646,35 @@ _FEED_TIMEOUT = 20
 def _fetch(url: str) -> tuple[bytes, dict[str, str], str]:
     """GET ``url`` (body, headers, final URL); raises FeedError naming the URL."""
     import urllib.error
+    import urllib.parse
     import urllib.request
 
     from crawler.errors import FeedError
     from crawler.settings import USER_AGENT
+    from crawler.urls import is_private_address
 
+    def host(address: str) -> str:
+        return (urllib.parse.urlsplit(address).hostname or "").lower()
+
+    def refuse_unsafe(source: str, target: str) -> None:
+        # The same rules as the crawler's: http(s) only, and a public site may
+        # not send us into the local network.
+        if urllib.parse.urlsplit(target).scheme not in ("http", "https"):
+            raise FeedError(f"{source}: refused redirect to {target} (only http and https)")
+        if is_private_address(host(target)) and not is_private_address(host(source)):
+            raise FeedError(f"{source}: refused redirect to the private address {host(target)}")
+
+    class SafeRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            refuse_unsafe(req.full_url, newurl)
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise FeedError(f"{url}: only http and https URLs can be added as feeds")
+    opener = urllib.request.build_opener(SafeRedirects)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
-        with urllib.request.urlopen(request, timeout=_FEED_TIMEOUT) as response:
+        with opener.open(request, timeout=_FEED_TIMEOUT) as response:
             body = response.read(10 * 1024 * 1024)
             return body, dict(response.headers.items()), response.geturl()
     except urllib.error.HTTPError as exc:
@@ -790,7 +811,8 @@ def feeds_import(ctx: click.Context, opml: Path | None, as_json: bool) -> None:
     opml = opml or DEFAULT_FEEDS
     result = parse_opml(opml.read_bytes(), str(opml))
     added = known = 0
-    with _open(ctx) as store:
+    # One commit for the whole list: a list of 100,000 feeds is not 100,000 commits.
+    with _open(ctx) as store, store.batch():
         for outline in result.outlines:
             _, created = store.add_feed(
                 outline.url,

@@ -101,14 +101,20 @@ class Service:
             if not feeds and feed_urls is None:
                 return None
             run_id = store.start_run(self.command)
-        for spider in self.spiders:
-            kind = "sitemap" if spider == "sitemaps" else "feed"
-            urls = [f.url for f in feeds if f.kind == kind]
-            if self.stopping or (spider != "islworld" and not urls):
-                continue
-            await self.runner.crawl(spider, feeds=",".join(urls), run=str(run_id))
-        with Store.open(self.db_path) as store:
-            store.finish_run(run_id, status="stopped" if self.stopping else "finished")
+        status = "failed"
+        try:
+            for spider in self.spiders:
+                kind = "sitemap" if spider == "sitemaps" else "feed"
+                urls = [f.url for f in feeds if f.kind == kind]
+                if self.stopping or (spider != "islworld" and not urls):
+                    continue
+                await self.runner.crawl(spider, feeds=",".join(urls), run=str(run_id))
+            status = "stopped" if self.stopping else "finished"
+        finally:
+            # A failed pass is recorded as failed, never left "running".
+            with Store.open(self.db_path) as store:
+                store.finish_run(run_id, status=status)
+        with Store.open(self.db_path, readonly=True) as store:
             run = queries.run(store, run_id) or {}
         self.passes += 1
         self.runs.append(run)

@@ -211,7 +211,7 @@ def _edge_hashes(
         # A line of one or two words ("Share", a date) carries no story; leave it be.
         if counts[index] >= 3:
             line = " ".join(block_texts[index].split())
-            digest = xxhash.xxh64_intdigest(line.encode("utf-8"), seed=_TOKEN_SEED)
+            digest = xxhash.xxh64_intdigest(line.encode("utf-8", "surrogatepass"), seed=_TOKEN_SEED)
             out[index] = _to_int64(digest)
     return out
 

@@ -8,7 +8,9 @@
    through trafilatura). One exception: bytes that are valid UTF-8 with non-ASCII text are
    read as UTF-8 even when a single-byte charset is declared, because stored and transcoded
    copies keep their old ``<meta charset="windows-1251">`` while the bytes became UTF-8,
-   and real windows-1251/1256 or koi8-r text is practically never valid UTF-8. Input is
+   and real windows-1251/1256 or koi8-r text is practically never valid UTF-8. A declared
+   single-byte charset whose reading is gibberish gives way to the legacy code page that
+   reads as words (as for feeds: ``crawler.feeds.reread_garbled``). Input is
    cut at ``ExtractOptions.max_bytes`` (5 MB by default, ``MAX_HTML_BYTES``): no news
    article is that large, and the rest of such a page is inline data that only costs time.
 2. **Parsing.** lxml, once. A page nested deeper than libxml2 accepts (it then drops the
@@ -77,6 +79,7 @@ from lxml.html import HtmlElement
 
 from crawler import dates, sites, wire
 from crawler.errors import WirecrawlError
+from crawler.feeds import reread_garbled
 from crawler.items import (
     Alternate,
     Article,
@@ -267,7 +270,10 @@ def decode_html(
             break
         if as_utf8 is not None and not data.isascii():
             return as_utf8
-        return data.decode(codec, errors="replace")
+        # A declared code page that gives gibberish (windows-1251 bytes labelled koi8-r, a
+        # server's iso-8859-1 default in front of Arabic) loses to one that gives words.
+        reread = reread_garbled(data, codec)
+        return reread[1] if reread else data.decode(codec, errors="replace")
     if as_utf8 is not None:
         return as_utf8
     return data.decode(_detected_charset(data) or "cp1252", errors="replace")

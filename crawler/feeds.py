@@ -68,9 +68,11 @@ __all__ = [
     "OpmlResult",
     "discover_feeds",
     "entry_identity",
+    "guess_legacy_charset",
     "parse_feed",
     "parse_opml",
     "render_opml",
+    "reread_garbled",
 ]
 
 #: What a response that is not a readable feed turned out to be.
@@ -345,6 +347,35 @@ def _best_guess(data: bytes, candidates: Sequence[str]) -> tuple[str, str] | Non
         if best is None or score > best[0]:
             best = (score, codec, text)
     return None if best is None else (best[1], best[2])
+
+
+def reread_garbled(data: bytes, codec: str) -> tuple[str, str] | None:
+    """A readable (codec, text) for bytes that the declared single-byte ``codec`` garbles.
+
+    None when ``codec`` is not a single-byte code page, when its reading looks like real
+    writing, or when no other legacy code page does better. Pages use it too: a server
+    that labels windows-1251 bytes as koi8-r (or Arabic as iso-8859-1) lies to both.
+    """
+    if not codec.startswith(_SINGLE_BYTE):
+        return None
+    text = _try_decode(data, codec)
+    if text is not None and _plausibility(_sample(text)) >= 0:
+        return None
+    guess = _best_guess(data, [c for c in _GUESSES if c != codec])
+    if guess is None or _plausibility(_sample(guess[1])) <= 0:
+        return None
+    return guess
+
+
+def guess_legacy_charset(data: bytes) -> str | None:
+    """The legacy code page (web label) whose reading of ``data`` looks like writing, or None.
+
+    For messages about files that are not UTF-8: which ``iconv -f`` to suggest.
+    """
+    guess = _best_guess(data, _GUESSES)
+    if guess is None or _plausibility(_sample(guess[1])) <= 0:
+        return None
+    return _label(guess[0])
 
 
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f][^\s<>]*")

@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -66,6 +68,26 @@ def find_seed_files(paths: Iterable[str | Path]) -> FoundFiles:
     return FoundFiles(files, problems)
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when ``data`` reads as BOM-less UTF-16 text, else None."""
+    head = data[:8192]
+    if len(head) < 4 or len(head) % 2:
+        return None
+    # ASCII characters (spaces, newlines) put their zero byte always on the same side.
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    codec = "utf-16-le" if odd and not even else "utf-16-be" if even and not odd else None
+    if codec is None:
+        return None
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+    return None if _CONTROLS.search(text) else codec
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
 def decode_text(data: bytes, name: str) -> str:
     """Decode a seed file's bytes as UTF-8 (a BOM is allowed, UTF-16 with BOM too)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -73,30 +95,77 @@ def decode_text(data: bytes, name: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise InputFileError(f"{name}: broken UTF-16 text ({exc.reason})") from exc
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data:
+        codec = _utf16_without_bom(data)
+        if codec is not None:
+            raise InputFileError(
+                f"{name}: looks like {codec.upper()} text without a byte-order mark; convert "
+                f"it first: `iconv -f {codec.upper()} -t UTF-8`"
+            )
         raise InputFileError(f"{name}: looks like a binary file, not a seed-format text file")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        where = f"byte 0x{data[exc.start]:02x} at offset {exc.start}"
+        from crawler.feeds import guess_legacy_charset  # feedparser is only needed here
+
+        charset = guess_legacy_charset(data)
+        if charset is not None:
+            raise InputFileError(
+                f"{name}: is not UTF-8 text ({where}); it reads as {charset}: convert it "
+                f"first with `iconv -f {charset.upper()} -t UTF-8`"
+            ) from exc
         raise InputFileError(
-            f"{name}: is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "convert it first, e.g. `iconv -f WINDOWS-1256 -t UTF-8` for Arabic "
-            "or `-f WINDOWS-1251` for Russian"
+            f"{name}: is not UTF-8 text ({where}) and not text in a code page wirecrawl "
+            "knows either; convert it to UTF-8 first"
         ) from exc
+
+
+#: What a path that is not a regular file is, for messages.
+_NOT_A_FILE = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
+
+
+def _read_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``; InputFileError otherwise.
+
+    Only regular files are opened for reading: a FIFO named ``x.txt`` would
+    block the import forever and ``/dev/zero`` would never end. The file is
+    opened without blocking and checked again once open, in case it was
+    replaced in between; at most ``max_bytes + 1`` bytes are read, since
+    ``/proc`` files and files still being written report the wrong size.
+    """
+    too_large = (
+        f"{path}: {{size}} bytes is too large for one article (limit {max_bytes:,}); "
+        "is it really a seed-format file?"
+    )
+    try:
+        info = path.stat()
+        for test, what in _NOT_A_FILE:
+            if test(info.st_mode):
+                raise InputFileError(f"{path}: is {what}, not a text file")
+        if info.st_size > max_bytes:
+            raise InputFileError(too_large.format(size=f"{info.st_size:,}"))
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        with os.fdopen(os.open(path, flags), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise InputFileError(f"{path}: is no longer a regular file; skipped")
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    if len(data) > max_bytes:
+        raise InputFileError(too_large.format(size=f"more than {max_bytes:,}"))
+    return data
 
 
 def read_seed_file(path: Path, *, max_bytes: int = MAX_SEED_FILE_BYTES) -> Article:
     """Read one seed-format file; its name is kept as ``source_file``."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputFileError(
-                f"{path}: {size:,} bytes is too large for one article "
-                f"(limit {max_bytes:,}); is it really a seed-format file?"
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    data = _read_file(path, max_bytes)
     if not data.strip():
         raise InputFileError(f"{path}: the file is empty")
     text = decode_text(data, str(path))

@@ -141,11 +141,13 @@ def _squash(text: str) -> str:
 def compute_content_hash(title: str, body: tuple[Block, ...]) -> str:
     """SHA-256 over the NFC, whitespace-collapsed title and body blocks."""
     digest = hashlib.sha256()
-    digest.update(_squash(title).encode("utf-8"))
+    # surrogatepass: a lone surrogate (possible in a str, never in a decoded file)
+    # must not make hashing fail.
+    digest.update(_squash(title).encode("utf-8", "surrogatepass"))
     for block in body:
         digest.update(b"\n")
         digest.update(block.kind[0].encode("ascii"))
-        digest.update(_squash(block.text).encode("utf-8"))
+        digest.update(_squash(block.text).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 

@@ -8,11 +8,14 @@ closed when the engine stops.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
 from crawler import dedup
 from crawler.dedup import PreparedText
@@ -20,6 +23,7 @@ from crawler.items import Article
 from storage import SaveResult, Store
 
 _STORE_ATTRIBUTE = "_wirecrawl_store"
+logger = logging.getLogger(__name__)
 
 
 def store_for(crawler: Crawler) -> Store:
@@ -45,6 +49,10 @@ class Fetched:
     #: ``page`` when extracted from its page, ``feed`` when built from the feed's own text.
     source: str = "page"
 
+    def __repr__(self) -> str:
+        # Scrapy logs items it drops or fails on; a whole article body is noise there.
+        return f"Fetched({self.article.url or self.article.title[:60]!r}, feed={self.feed_id})"
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -53,6 +61,9 @@ class Prepared:
     fetched: Fetched
     text: PreparedText
 
+    def __repr__(self) -> str:
+        return f"Prepared({self.fetched!r})"
+
 
 @dataclass(frozen=True)
 class Stored:
@@ -60,6 +71,9 @@ class Stored:
 
     fetched: Fetched
     result: SaveResult
+
+    def __repr__(self) -> str:
+        return f"Stored({self.fetched!r}, article={self.result.article_id})"
 
 
 class DedupPipeline:
@@ -83,7 +97,9 @@ class StorePipeline:
 
     def __init__(self, store: Store, crawler: Crawler) -> None:
         self.store = store
+        self.crawler = crawler
         self.stats = crawler.stats
+        self.stopping = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -93,14 +109,28 @@ class StorePipeline:
         if not isinstance(item, Prepared):
             return item
         fetched = item.fetched
-        result = self.store.save_article(
-            fetched.article, feed_id=fetched.feed_id, prepared=item.text
-        )
-        if fetched.feed_id is not None and fetched.entry_id:
-            if result.created:
-                self.store.link_entry(fetched.feed_id, fetched.entry_id, result.article_id)
-            else:
-                self.store.settle_entry(fetched.feed_id, fetched.entry_id, "known")
+        try:
+            # The article and its feed entry's state commit together.
+            with self.store.transaction():
+                result = self.store.save_article(
+                    fetched.article, feed_id=fetched.feed_id, prepared=item.text
+                )
+                if fetched.feed_id is not None and fetched.entry_id:
+                    if result.created:
+                        self.store.link_entry(fetched.feed_id, fetched.entry_id, result.article_id)
+                    else:
+                        self.store.settle_entry(fetched.feed_id, fetched.entry_id, "known")
+        except sqlite3.OperationalError as exc:
+            if "full" not in str(exc).lower():
+                raise
+            # A full disk will not empty itself: stop the crawl instead of failing
+            # every remaining article the same way. The store stays consistent.
+            if not self.stopping:
+                self.stopping = True
+                logger.error("the store's disk is full (%s): stopping the crawl", exc)
+                if self.crawler.engine is not None and self.crawler.spider is not None:
+                    self.crawler.engine.close_spider(self.crawler.spider, "disk_full")
+            raise DropItem(f"not stored, disk full: {fetched.article.url}") from exc
         if self.stats is not None:
             self.stats.inc_value(
                 "wirecrawl/articles_new" if result.created else "wirecrawl/articles_known"

@@ -41,6 +41,23 @@ def _state(feed: Feed, memory: Mapping[str, Any]) -> schedule.FeedState:
     )
 
 
+def schedule_kind(outcome: str) -> str:
+    """The scheduler's error kind for a failed fetch's recorded outcome.
+
+    Spiders record a response that is not a readable feed as ``feed_<kind>``
+    (``feed_html``, ``feed_hostile`` ...), which ``feeds doctor`` shows; the
+    scheduler knows these as ``not_a_feed``, ``hostile`` and so on. Passed on
+    as they are, they all counted as transient errors, so a feed that always
+    sends an HTML page or an entity bomb was never marked dead.
+    """
+    if outcome.startswith("feed_"):
+        return schedule.classify_error(None, outcome.removeprefix("feed_"))
+    if outcome == "refused":
+        # A feed URL of another scheme, or redirected to one: it will not get better.
+        return "redirect"
+    return outcome or "unknown"
+
+
 def load_memory(raw: str | None) -> dict[str, Any]:
     """The scheduler's memory stored with a feed (JSON), or empty."""
     try:
@@ -81,7 +98,7 @@ def schedule_after(
     result = schedule.PollResult(
         when=now,
         status=record.status,
-        error_kind="" if succeeded else (record.outcome or "unknown"),
+        error_kind="" if succeeded else schedule_kind(record.outcome),
         items=record.items,
         new_items=record.items_new,
         not_modified=record.outcome == "not-modified",

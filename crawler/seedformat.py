@@ -53,6 +53,7 @@ _SWITCHER_LABELS = {
     "فارسی": "fa",
 }
 _SWITCHER_SPLIT = re.compile(r"[\s|/•·]+")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _PHOTO_LINE = re.compile(
     r"^\s*(?P<label>photo(?:\s+credit)?|фото|foto|الصورة|صورة|تصوير)\s*[:：]\s*(?P<value>.+?)\s*$",
@@ -268,7 +269,9 @@ def parse_seed_text(
 
     Raises ``SeedFormatError`` only when the text has no title or no body.
     """
-    lines = _lines(text)
+    # A lone surrogate cannot come from a decoded file, but a str may carry one;
+    # it could not be stored (SQLite wants valid UTF-8), so it becomes U+FFFD.
+    lines = _lines(_LONE_SURROGATE.sub("\ufffd", text))
     if not lines:
         raise SeedFormatError("the text is empty: no title and no body")
     alternates = parse_switcher(lines[0].text)

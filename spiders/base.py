@@ -22,8 +22,10 @@ from crawler import polling
 from crawler.clock import Clock, SystemClock, clock_from_spec
 from crawler.errors import WirecrawlError
 from crawler.extract import ExtractOptions, article_from_entry, extract
+from crawler.feeds import FeedParseError, parse_feed
 from crawler.items import Feed, FeedEntry
 from crawler.pipelines import Fetched, store_for
+from crawler.safety import RefusedRequest
 from crawler.urls import canonical_url, outlet_of, resolve_canonical
 from storage import Store, queries
 from storage.store import FetchRecord
@@ -58,11 +60,26 @@ def failure_reason(failure: Failure) -> tuple[int | None, str, str]:
     response = getattr(error, "response", None)
     status = getattr(response, "status", None)
     name = type(error).__name__
+    text = str(error)
     if status is not None:
         return status, polling.error_kind(status, ""), f"HTTP {status}"
+    if isinstance(error, RefusedRequest):
+        return None, error.kind, text
+    # Scrapy reports a size cap, a redirect loop and a truncated body in exceptions whose
+    # names say little (IgnoreRequest, an empty DownloadCancelledError ...): name them.
+    if name == "IgnoreRequest" and "DOWNLOAD_MAXSIZE" in text:
+        return None, "too_large", text  # a compression bomb, cut off while inflating
+    if name == "DownloadCancelledError":
+        # Scrapy's HTTP handler cancels a download only when it outgrows DOWNLOAD_MAXSIZE.
+        return None, "too_large", text or "the response outgrew DOWNLOAD_MAXSIZE; cancelled"
+    if name == "IgnoreRequest" and "max redirections" in text:
+        chain = [*_request_of(failure).meta.get("redirect_urls", []), _request_of(failure).url]
+        return None, "redirect", f"too many redirects (REDIRECT_MAX_TIMES): {' -> '.join(chain)}"
     if name == "IgnoreRequest":
-        text = str(error) or "request ignored"
+        text = text or "request ignored"
         return None, "robots" if "robots" in text.lower() else "ignored", text
+    if name == "ResponseDataLossError":
+        return None, "network", "the server closed the connection before the end of the body"
     return None, polling.error_kind(None, name), f"{name}: {error}"
 
 
@@ -95,12 +112,16 @@ class PollingSpider(scrapy.Spider):
             "pages_fetched": 0,
             "errors": 0,
         }
+        #: Article pages one feed may have requested in this pass (WIRECRAWL_MAX_PAGES_PER_POLL).
+        self.max_pages = 500
+        self._pages_taken: dict[int, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PollingSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.store = store_for(crawler)
         spider.clock = clock_from_spec(crawler.settings.get("WIRECRAWL_CLOCK"))
+        spider.max_pages = crawler.settings.getint("WIRECRAWL_MAX_PAGES_PER_POLL", 500)
         crawler.signals.connect(spider.finish_run, signal=scrapy.signals.spider_closed)
         return spider
 
@@ -190,6 +211,48 @@ class PollingSpider(scrapy.Spider):
             self.logger.warning("feed %s: %s", feed.url, record.error or record.outcome)
         elif record.outcome == "not-modified":
             self.figures["feeds_not_modified"] += 1
+
+    def choose_pages(
+        self, feed: Feed, todo: list[tuple[str, FeedEntry]]
+    ) -> list[tuple[str, FeedEntry]]:
+        """The (URL, entry) pairs of ``todo`` whose pages this poll fetches.
+
+        At most ``WIRECRAWL_MAX_PAGES_PER_POLL`` per feed and pass: a feed of
+        10,000 entries would otherwise hold a pass for hours. Over the cap,
+        entries whose page already failed go last, so that retrying them cannot
+        starve the others. Entries left over stay pending, and the feed's next
+        poll (a full fetch, because of them) carries on.
+        """
+        taken = self._pages_taken.get(feed.feed_id, 0)
+        left = max(0, self.max_pages - taken)
+        if len(todo) > left:
+            failed = {
+                row[0]
+                for row in self.store.db.conn.execute(
+                    "SELECT entry_id FROM feed_entries WHERE feed_id = ? AND status = 'failed'",
+                    [feed.feed_id],
+                )
+            }
+            todo = sorted(todo, key=lambda item: item[1].entry_id in failed)
+        chosen = todo[:left]
+        self._pages_taken[feed.feed_id] = taken + len(chosen)
+        return chosen
+
+    def error_page(self, response: Response) -> str:
+        """What a bot-challenge page sent with an error status says, or empty.
+
+        Challenges arrive as 403, 429 or 503; naming them (outcome ``feed_challenge``)
+        is more useful than the status, and ``wirecrawl feeds doctor`` lists them.
+        """
+        if response.status not in (403, 429, 503) or not response.body.strip():
+            return ""
+        try:
+            parse_feed(response.body, response.url, headers_of(response))
+        except FeedParseError as exc:
+            return str(exc) if exc.kind == "challenge" else ""
+        except WirecrawlError:
+            return ""
+        return ""
 
     def page_request(self, url: str, entry: FeedEntry, feed: Feed) -> scrapy.Request:
         """The request for one new entry's article page."""

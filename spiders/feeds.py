@@ -36,13 +36,11 @@ class FeedsSpider(PollingSpider):
             return
         if response.status >= 400:
             kind = polling.error_kind(response.status, "")
-            self._record(
-                feed,
-                response,
-                outcome=kind,
-                error=f"HTTP {response.status}",
-                redirected_to=redirected,
-            )
+            error = f"HTTP {response.status}"
+            challenge = self.error_page(response)
+            if challenge:
+                kind, error = "feed_challenge", f"{error}: {challenge}"
+            self._record(feed, response, outcome=kind, error=error, redirected_to=redirected)
             return
         body_hash = hashlib.sha256(response.body).hexdigest()
         if feed.body_hash and body_hash == feed.body_hash and not feed.pending_entries:
@@ -65,7 +63,7 @@ class FeedsSpider(PollingSpider):
             return
         entries = [e for e in parsed.entries if e.entry_id]
         new_ids = self.store.new_entries(feed.feed_id, [(e.entry_id, e.link) for e in entries])
-        wanted = 0
+        todo = []
         for entry in entries:
             url = canonical_url(entry.link)
             if not url.startswith(("http://", "https://")):
@@ -73,8 +71,17 @@ class FeedsSpider(PollingSpider):
             if self.store.has_article(url):
                 self.store.settle_entry(feed.feed_id, entry.entry_id, "known")
                 continue
-            wanted += 1
+            todo.append((url, entry))
+        chosen = self.choose_pages(feed, todo)
+        for url, entry in chosen:
             yield self.page_request(url, entry, feed)
+        wanted = len(chosen)
+        problems = list(parsed.problems)
+        if len(todo) > wanted:
+            problems.append(
+                f"{len(todo) - wanted} of {len(todo)} entries to fetch left for the next polls "
+                f"(at most {self.max_pages} pages per poll)"
+            )
         self._record(
             feed,
             response,
@@ -89,7 +96,7 @@ class FeedsSpider(PollingSpider):
             site_url=parsed.site_url,
             language=parsed.language,
             redirected_to=redirected,
-            error="; ".join(parsed.problems)[:500],
+            error="; ".join(problems)[:500],
             feed_hints={
                 "ttl_minutes": parsed.ttl_minutes,
                 "skip_hours": parsed.skip_hours,

@@ -40,13 +40,12 @@ class SitemapsSpider(PollingSpider):
             return
         if response.status >= 400:
             if not child:
-                self._record(
-                    feed,
-                    response,
-                    outcome=polling.error_kind(response.status, ""),
-                    error=f"HTTP {response.status}",
-                    redirected_to=redirected,
-                )
+                kind = polling.error_kind(response.status, "")
+                error = f"HTTP {response.status}"
+                challenge = self.error_page(response)
+                if challenge:
+                    kind, error = "feed_challenge", f"{error}: {challenge}"
+                self._record(feed, response, outcome=kind, error=error, redirected_to=redirected)
             return
         body_hash = hashlib.sha256(response.body).hexdigest()
         if (
@@ -78,6 +77,7 @@ class SitemapsSpider(PollingSpider):
             yield request
         entries = list(sitemap.entries)
         new_ids = self.store.new_entries(feed.feed_id, [(e.entry_id, e.link) for e in entries])
+        todo = []
         for entry in entries:
             url = canonical_url(entry.link)
             if not url.startswith(("http://", "https://")):
@@ -85,7 +85,9 @@ class SitemapsSpider(PollingSpider):
             if self.store.has_article(url):
                 self.store.settle_entry(feed.feed_id, entry.entry_id, "known")
             else:
-                yield self.page_request(url, entry, feed)
+                todo.append((url, entry))
+        for url, entry in self.choose_pages(feed, todo):
+            yield self.page_request(url, entry, feed)
         if child:
             return
         headers = headers_of(response)

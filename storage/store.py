@@ -300,6 +300,25 @@ class Store:
             conn.execute("COMMIT")
 
     @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Read several statements from one consistent state of the store.
+
+        In WAL mode a read transaction sees the store as of its first read,
+        whatever a crawler commits meanwhile: a cluster and its members are
+        read from the same moment.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+
+    @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
         """Group many writes in one commit (each write stays atomic on its own).
 
