@@ -14,6 +14,12 @@ x 3 rows), verify, insert.
   per shingle, ``MinHashLSH.query`` then ``insert`` (in memory).
 - ``datasketch bulk+xxh``: the best datasketch pipeline we know: ``MinHash.bulk``
   with an xxhash hash function, ``MinHashLSH`` in memory.
+- ``rensa`` (optional, ``pip install 'wirecrawl[bench]'``): rensa's Rust
+  MinHash, ``RMinHash.from_token_sets`` per batch of documents and its own
+  ``RMinHashLSH`` query then insert. rensa needs the permutations to divide
+  evenly into bands, so it signs with 126 permutations for the same 42 x 3
+  bands (ours use 126 of their 128 values for those bands too). Skipped with
+  a note when rensa is not installed.
 - ``wirecrawl``: our stage as `wirecrawl import` runs it: fold and hash the
   words with numpy, n-grams and signatures, boilerplate counts, candidate
   query, verification and index insert in the SQLite store (signatures,
@@ -81,6 +87,26 @@ def datasketch_bulk(docs: list[Article]) -> float:
         batch = docs[first : first + 256]
         shingle_sets = [[s.encode("utf-8") for s in _shingles(d.body_text)] for d in batch]
         minhashes = MinHash.bulk(shingle_sets, num_perm=128, hashfunc=_xxh32)
+        for offset, minhash in enumerate(minhashes):
+            for key in lsh.query(minhash):
+                del key
+            lsh.insert(first + offset, minhash)
+    return time.process_time() - started
+
+
+def rensa_pipeline(docs: list[Article]) -> float | None:
+    """rensa's RMinHash (batch constructor) and RMinHashLSH query + insert; None without rensa."""
+    try:
+        from rensa import RMinHash, RMinHashLSH
+    except ImportError:
+        return None
+    lsh = RMinHashLSH(threshold=0.5, num_perm=126, num_bands=PARAMS.bands)
+    started = time.process_time()
+    for first in range(0, len(docs), 256):
+        batch = docs[first : first + 256]
+        minhashes = RMinHash.from_token_sets(
+            [_shingles(d.body_text) for d in batch], num_perm=126, seed=PARAMS.seed
+        )
         for offset, minhash in enumerate(minhashes):
             for key in lsh.query(minhash):
                 del key
@@ -164,10 +190,18 @@ def main() -> None:
         datasketch_update(docs[: args.baseline_docs]),
     )
     bulk = rate("datasketch bulk+xxh32 + LSH", len(docs), datasketch_bulk(docs))
+    rensa_seconds = rensa_pipeline(docs)
+    rust = None
+    if rensa_seconds is None:
+        print("rensa + RMinHashLSH                (skipped: rensa is not installed)")
+    else:
+        rust = rate("rensa + RMinHashLSH", len(docs), rensa_seconds)
     with tempfile.TemporaryDirectory() as folder:
         ours = rate("wirecrawl stage (empty index)", len(docs), stage(Path(folder), "empty", docs))
     print(f"\nratio wirecrawl / datasketch update():  {ours / slow:6.1f}x")
     print(f"ratio wirecrawl / datasketch bulk+xxh:  {ours / bulk:6.1f}x")
+    if rust is not None:
+        print(f"ratio wirecrawl / rensa:                {ours / rust:6.1f}x")
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if sizes:

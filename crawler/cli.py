@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from crawler import __version__
+from crawler.distributed_cli import register as register_distributed
 from crawler.errors import InputFileError, WirecrawlError
 from crawler.importer import (
     apply_manifest,
@@ -28,6 +29,7 @@ from crawler.importer import (
     read_seed_file,
     write_seed_files,
 )
+from crawler.web.cli import serve_command
 from storage import Store, queries
 from storage.lock import crawler_lock
 
@@ -1263,3 +1265,10 @@ def demo_command(ctx: click.Context, as_json: bool) -> None:
     ctx.invoke(clusters_list, limit=5)
     click.echo("")
     click.echo(f"next: wirecrawl --db {ctx.obj} clusters show <id>, search, export, or serve")
+
+
+# -- commands defined elsewhere -------------------------------------------------
+# Their modules import Datasette, Redis or scrapy-redis only when the command runs.
+
+main.add_command(serve_command)
+register_distributed(main)

@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 import xxhash
-from datasketch import MinHash
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from crawler.errors import IndexMismatchError
 from crawler.text import NORMALISER_VERSION, fold_documents, word_hashes
@@ -400,6 +400,25 @@ def sign_many(
         ngram_hashes(tokens[: params.lede_words], params.shingle_size) for tokens in token_sets
     ]
     return signatures(shingles, params, ledes)
+
+
+def datasketch_lean_minhash(signature: Signature, params: DedupParams = DEFAULT_PARAMS) -> Any:
+    """``signature`` as the datasketch ``LeanMinHash`` it equals (same permutations and values)."""
+    return LeanMinHash(seed=params.seed, hashvalues=signature.hashvalues, scheme=params.scheme)
+
+
+def datasketch_lsh(params: DedupParams, storage_config: dict[str, Any]) -> Any:
+    """A datasketch ``MinHashLSH`` with the body bands of ``params`` in the given storage.
+
+    Keys are pickled (``prepickle``), so any hashable key works with a Redis
+    storage. Used where several processes share one index (``crawler.distributed``).
+    """
+    return MinHashLSH(
+        num_perm=params.num_perm,
+        params=(params.bands, params.rows),
+        storage_config=storage_config,
+        prepickle=True,
+    )
 
 
 def _keys(values: np.ndarray, bands: int, rows: int, first_band: int) -> np.ndarray:

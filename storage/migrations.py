@@ -2,14 +2,16 @@
 
 The store is one SQLite file. Every schema change is a new migration here,
 appended at the end and never edited once released; ``apply_migrations``
-runs the pending ones, each in its own transaction, when a writer opens
-the file. A file that records migrations this version does not know was
-written by a newer wirecrawl and is refused rather than misread.
+runs the pending ones when a writer opens the file, all under one write
+lock so that two processes opening a new file do not both create it. A
+file that records migrations this version does not know was written by a
+newer wirecrawl and is refused rather than misread.
 
 Tables (columns are named so that ``SELECT`` and Datasette facets read naturally):
 
 ``articles``      one row per stored article: seed-format fields, folded text, cluster fields
 ``articles_fts``  FTS5 index over the folded title and body (``title_folded``, ``body_folded``)
+``articles_trigram``  FTS5 trigram index over the same columns, for parts of words
 ``clusters``      one row per reprint cluster, named after its canonical (earliest) article
 ``dedup_params``  the parameters the persisted reprint index was built with
 ``signatures``    MinHash signature of each article (the persistent index)
@@ -273,6 +275,26 @@ def apply_migrations(db: Database, store_name: str) -> list[str]:
 
     Raises ``StoreError`` when the file was written by a newer wirecrawl.
     """
+    _refuse_newer(db, store_name)
+    if not migrations.pending(db):
+        return []
+    # Two processes opening a new file at once would both see it empty and both
+    # create the tables. The write lock, taken before looking again, makes the
+    # second wait (busy_timeout) and then find nothing left to do.
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        _refuse_newer(db, store_name)
+        pending = [m.name for m in migrations.pending(db)]
+        migrations.apply(db)  # each step nests as a savepoint of this transaction
+        db.conn.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    return pending
+
+
+def _refuse_newer(db: Database, store_name: str) -> None:
     applied = [m.name for m in migrations.applied(db)]
     unknown = [name for name in applied if name not in known_migrations()]
     if unknown:
@@ -280,7 +302,71 @@ def apply_migrations(db: Database, store_name: str) -> list[str]:
             f"the store {store_name} was upgraded by a newer wirecrawl (schema step "
             f"{unknown[-1]} is unknown here); upgrade wirecrawl to open it"
         )
-    pending = [m.name for m in migrations.pending(db)]
-    if pending:
-        migrations.apply(db)
-    return pending
+
+
+_M004 = """
+-- Which articles hold each run of three characters of the folded title and body,
+-- so that part of a word finds them: a Russian stem without its case ending ("москв"
+-- in "москве"), an Arabic word inside its attached particles ("ناتو" in "والناتو").
+-- Contentless and without positions (detail=none): a third of the index and
+-- write time a positional one costs. A match is a candidate that the query
+-- confirms against the folded columns of articles; the triggers hand the index
+-- the old values it needs to forget a row.
+CREATE VIRTUAL TABLE articles_trigram USING fts5(
+    title_folded, body_folded, content='', tokenize='trigram', detail=none
+);
+INSERT INTO articles_trigram (rowid, title_folded, body_folded)
+    SELECT id, title_folded, body_folded FROM articles;
+CREATE TRIGGER articles_trigram_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_trigram (rowid, title_folded, body_folded)
+    VALUES (new.id, new.title_folded, new.body_folded);
+END;
+CREATE TRIGGER articles_trigram_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_trigram (articles_trigram, rowid, title_folded, body_folded)
+    VALUES ('delete', old.id, old.title_folded, old.body_folded);
+END;
+CREATE TRIGGER articles_trigram_au AFTER UPDATE OF title_folded, body_folded ON articles BEGIN
+    INSERT INTO articles_trigram (articles_trigram, rowid, title_folded, body_folded)
+    VALUES ('delete', old.id, old.title_folded, old.body_folded);
+    INSERT INTO articles_trigram (rowid, title_folded, body_folded)
+    VALUES (new.id, new.title_folded, new.body_folded);
+END;
+"""
+
+
+@migrations(name="m004_trigram_search")
+def m004_trigram_search(db: Database) -> None:
+    """A trigram index over the folded text, for parts of words (``storage.queries.search``).
+
+    On a large store this migration indexes every stored article once (about
+    half a millisecond each); afterwards each new article costs that much more
+    to write.
+    """
+    _execute_script(db, _M004)
+
+
+@migrations(name="m005_outlet_wire_index")
+def m005_outlet_wire_index(db: Database) -> None:
+    """Per-outlet figures (the share of reprinted wire copy) read an index, not every row.
+
+    Without it, ranking the outlets of a million articles reads a million rows.
+    """
+    db.execute(
+        "CREATE INDEX idx_articles_outlet_wire ON articles (outlet, wire_agency, is_canonical)"
+    )
+
+
+@migrations(name="m006_search_filter_indexes")
+def m006_search_filter_indexes(db: Database) -> None:
+    """Narrow indexes for filtered searches and for the clusters of one outlet.
+
+    An article row spans pages of text; reading one to check a search hit's
+    date, language or outlet costs more than the rest of the search. The first
+    index holds those columns by article id; the second, the clusters each
+    outlet's articles belong to (``wirecrawl clusters list --outlet``).
+    """
+    db.execute(
+        "CREATE INDEX idx_articles_search_filter "
+        "ON articles (id, published_at_utc, language, outlet)"
+    )
+    db.execute("CREATE INDEX idx_articles_outlet_cluster ON articles (outlet, cluster_id)")

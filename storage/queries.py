@@ -1,13 +1,22 @@
-"""Read-only questions asked of the store: search and figures.
+"""Read-only questions asked of the store: search, clusters, feeds and figures.
 
 Each function takes a ``Store`` and returns plain records; the CLI and the
-Datasette metadata print them. Search folds the query with the same
+Datasette plugin print them. Search folds the query with the same
 normaliser as the indexed columns, so أ/ا/إ, ة/ه, ى/ي, tatweel, harakat and
 ё/е variants all find each other.
+
+Search runs in two tiers. Whole words first: every folded word of the query
+occurs as a word (``articles_fts``), ranked by bm25 with a hit in the title
+counting four times one in the body. When that gives fewer hits than asked
+for, parts of words follow: the stem of each word ("москва" -> "москв",
+"الناتو" -> "ناتو") occurs anywhere in the text (``articles_trigram``), which
+finds other case endings and words with attached particles ("москве",
+"والناتو") and the start of a word typed alone ("Москв").
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +24,15 @@ from typing import Any
 from crawler.items import Feed
 from crawler.text import normalise
 from storage.store import Store
+
+#: Weights of the title and body columns in bm25: a hit in the headline counts four times.
+TITLE_WEIGHT = 4.0
+#: Shortest stem the trigram index can look up (it indexes runs of three characters).
+MIN_STEM = 3
+#: Ranking orders at most this many of the newest matches. A word found in most
+#: of a million articles would otherwise be scored in every one of them; the
+#: newest matches are what a news search wants first anyway.
+RANK_WINDOW = 20_000
 
 
 @dataclass(frozen=True)
@@ -39,20 +57,282 @@ class SearchHit:
     cluster_id: int | None
     #: File the article was imported from, if any.
     source_file: str
-    #: FTS5 bm25 rank: lower is better.
+    #: bm25 of a ``words`` hit (lower is better); 0.0 for a ``parts`` hit.
     rank: float
     #: A stretch of the folded body around the first match, matches in [brackets].
     snippet: str
+    #: ``words`` when every word of the query occurs as a word; ``parts`` when the
+    #: stems occur inside other words (after every ``words`` hit, newest first).
+    matched: str = "words"
+
+
+def _quoted(terms: list[str]) -> str:
+    # Each term is quoted so that FTS5 operators typed by the user (AND, NEAR,
+    # ``*``, quotes) are searched for as words instead of raising syntax errors.
+    return " ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(terms))
+
+
+_TATWEEL_QUOTE = re.compile('\u0640+\\s*"\\s*')
 
 
 def fts_query(query: str) -> str:
-    """An FTS5 MATCH expression for a user's query: every folded word must occur.
+    """An FTS5 MATCH expression for ``articles_fts``: every folded word must occur.
 
-    Each word is quoted so that FTS5 operators typed by the user (AND, NEAR,
-    ``*``, quotes) are searched for as words instead of raising syntax errors.
+    A "quoted phrase" must occur as consecutive words; an unbalanced quote
+    counts as a space.
     """
-    words = normalise(query).split()
-    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+    terms: list[str] = []
+    # A tatweel stretches a word across a quote (الـ "ناتو" is الناتو): join before splitting.
+    pieces = _TATWEEL_QUOTE.sub("\u0640", query).split('"')
+    for number, piece in enumerate(pieces):
+        words = normalise(piece).split()
+        # Odd pieces lie between a pair of quotes, unless the last quote is unclosed.
+        if number % 2 and number < len(pieces) - 1 and len(words) > 1:
+            terms.append(" ".join(words))
+        else:
+            terms.extend(words)
+    return _quoted(terms)
+
+
+# Inflections cut from the end of a query word, longest first. Cutting too much
+# only widens the parts tier, which comes after the whole-word hits.
+_RU_ENDINGS = (
+    *("ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими", "ать", "ять", "ить", "еть"),
+    *("ешь", "ишь", "ой", "ей", "ом", "ем", "ам", "ям", "ах", "ях", "ми", "ов", "ев", "ую"),
+    *("юю", "ая", "яя", "ое", "ее", "ые", "ие", "ый", "ий", "ых", "их", "ым", "им", "ет"),
+    *("ит", "ут", "ют", "ат", "ят", "а", "я", "о", "е", "ы", "и", "у", "ю", "ь", "й"),
+)
+_AR_PREFIXES = ("وال", "فال", "بال", "كال", "لل", "ال")
+_AR_SUFFIXES = ("هما", "ها", "هم", "هن", "كم", "نا", "ات", "ون", "ين", "ان", "ه", "ي")
+_EN_SUFFIXES = ("ing", "ed", "es", "s")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_ARABIC = re.compile("[\u0600-\u06ff]")
+
+
+def _cut_suffix(word: str, suffixes: tuple[str, ...] | list[str], keep: int) -> str:
+    for suffix in suffixes:
+        if word.endswith(suffix) and len(word) - len(suffix) >= keep:
+            return word[: -len(suffix)]
+    return word
+
+
+def word_stem(word: str) -> str:
+    """The part of a folded word its other forms share, for the trigram index.
+
+    Russian loses a case or verb ending (keeping four letters), Arabic its
+    article or attached particles and a pronoun or plural suffix (keeping
+    three), English a plural, -ed or -ing (keeping four). Other words stay whole.
+    """
+    if _CYRILLIC.search(word):
+        return _cut_suffix(word, _RU_ENDINGS, 4)
+    if _ARABIC.search(word):
+        for prefix in _AR_PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= MIN_STEM:
+                word = word[len(prefix) :]
+                break
+        return _cut_suffix(word, _AR_SUFFIXES, MIN_STEM)
+    if word.isascii() and word.isalpha() and not word.endswith("ss"):
+        return _cut_suffix(word, _EN_SUFFIXES, 4)
+    return word
+
+
+def word_stems(query: str) -> list[str]:
+    """The stems of the query's folded words that the trigram index can look up.
+
+    Words whose stem is shorter than ``MIN_STEM`` (prepositions, particles) are left out.
+    """
+    stems = (word_stem(w) for w in normalise(query).split())
+    return list(dict.fromkeys(s for s in stems if len(s) >= MIN_STEM))
+
+
+def trigram_query(query: str) -> str:
+    """An FTS5 MATCH expression for ``articles_trigram``: articles holding every stem's trigrams.
+
+    The index keeps no positions, so these are candidates: ``search`` keeps
+    those whose folded title or body holds each stem itself. Empty when the
+    query has no stem of ``MIN_STEM`` characters.
+    """
+    grams = [s[i : i + 3] for s in word_stems(query) for i in range(len(s) - 2)]
+    return " AND ".join('"' + g.replace('"', '""') + '"' for g in dict.fromkeys(grams))
+
+
+#: The narrow index that holds the search filters' columns by article id (migration m006).
+FILTER_INDEX = "idx_articles_search_filter"
+
+
+def _has(store: Store, kind: str, name: str) -> bool:
+    # A store written by an older wirecrawl and only read since lacks the newer
+    # indexes (the migrations run when a writer opens it); search still works.
+    row = store.db.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?", [kind, name]
+    ).fetchone()
+    return row is not None
+
+
+@dataclass(frozen=True)
+class _Filters:
+    """The search filters as SQL: a join to the article ``m.rowid`` as ``f``, and conditions."""
+
+    join: str = ""
+    #: `` AND ...`` conditions on ``f``.
+    where: str = ""
+    params: tuple[Any, ...] = ()
+
+
+def _filters(store: Store, language: str | None, outlet: str | None, since: str | None) -> _Filters:
+    where: list[str] = []
+    params: list[Any] = []
+    if language:
+        where.append("f.language = ?")
+        params.append(language)
+    if outlet:
+        where.append("f.outlet = ?")
+        params.append(outlet)
+    if since:
+        where.append("f.published_at_utc >= ?")
+        params.append(since)
+    if not where:
+        return _Filters()
+    # Reading the filter columns from the narrow index, not from the article's row,
+    # is what keeps a filtered search fast: a row is pages of text.
+    indexed = f" INDEXED BY {FILTER_INDEX}" if _has(store, "index", FILTER_INDEX) else ""
+    return _Filters(
+        f" JOIN articles f{indexed} ON f.id = m.rowid",
+        "".join(f" AND {w}" for w in where),
+        tuple(params),
+    )
+
+
+def _best_words(store: Store, match: str, filters: _Filters, limit: int) -> list[tuple[int, float]]:
+    """(article id, bm25) of the best word matches among the newest ``RANK_WINDOW``."""
+    conn = store.db.conn
+    params = list(filters.params)
+    base = f"FROM articles_fts m{filters.join} WHERE articles_fts MATCH ?{filters.where}"
+    # The id of the RANK_WINDOW-th newest match: walking the index backwards
+    # that far is cheap, scoring every match of a common word is not.
+    floor = conn.execute(
+        f"SELECT m.rowid {base} ORDER BY m.rowid DESC LIMIT 1 OFFSET ?",
+        [match, *params, RANK_WINDOW - 1],
+    ).fetchone()
+    window = " AND m.rowid >= ?" if floor else ""
+    rows = conn.execute(
+        f"SELECT m.rowid, bm25(articles_fts, {TITLE_WEIGHT}, 1.0) AS rank {base}{window} "
+        "ORDER BY rank, m.rowid DESC LIMIT ?",
+        [match, *params, *([floor[0]] if floor else []), limit],
+    ).fetchall()
+    return [(row[0], row[1]) for row in rows]
+
+
+def _newest_parts(
+    store: Store,
+    query: str,
+    filters: _Filters,
+    exclude: list[int],
+    limit: int,
+) -> list[tuple[int, float]]:
+    """(article id, 0.0) of the newest articles holding every stem of ``query``, newest first."""
+    match = trigram_query(query)
+    if not match or not _has(store, "table", "articles_trigram"):
+        return []
+    where, params = filters.where, list(filters.params)
+    if exclude:
+        where += f" AND m.rowid NOT IN ({','.join('?' * len(exclude))})"
+        params = [*params, *exclude]
+    for stem in word_stems(query):
+        # The title is short and read first; the body only when the title lacks the stem.
+        where += " AND (instr(a.title_folded, ?) > 0 OR instr(a.body_folded, ?) > 0)"
+        params = [*params, stem, stem]
+    rows = store.db.conn.execute(
+        f"SELECT m.rowid FROM articles_trigram m{filters.join} JOIN articles a ON a.id = m.rowid "
+        f"WHERE articles_trigram MATCH ?{where} ORDER BY m.rowid DESC LIMIT ?",
+        [match, *params, limit],
+    ).fetchall()
+    return [(row[0], 0.0) for row in rows]
+
+
+_HIT_COLUMNS = (
+    "id, title, coalesce(url, ''), coalesce(outlet, ''), coalesce(published_at, ''), "
+    "coalesce(language, ''), coalesce(wire_agency, ''), cluster_id, coalesce(source_file, ''), "
+    "coalesce(published_at_utc, '')"
+)
+
+
+def _hits(
+    store: Store, best: list[tuple[int, float]], matched: str, snippet: Any
+) -> list[SearchHit]:
+    if not best:
+        return []
+    rank = dict(best)
+    rows = store.db.conn.execute(
+        f"SELECT {_HIT_COLUMNS} FROM articles WHERE id IN ({','.join('?' * len(best))})",
+        list(rank),
+    ).fetchall()
+    rows.sort(key=lambda r: (rank[r[0]], _descending(r[9]), -r[0]))
+    return [
+        SearchHit(
+            article_id=r[0],
+            title=r[1],
+            url=r[2],
+            outlet=r[3],
+            published_at=r[4],
+            language=r[5],
+            wire_agency=r[6],
+            cluster_id=r[7],
+            source_file=r[8],
+            rank=rank[r[0]],
+            snippet=snippet(r[0]),
+            matched=matched,
+        )
+        for r in rows
+    ]
+
+
+def _descending(text: str) -> tuple[int, ...]:
+    # Sorts ISO times newest first inside an ascending sort key.
+    return tuple(-ord(c) for c in text)
+
+
+def _word_snippet(store: Store, match: str) -> Any:
+    def snippet(article_id: int) -> str:
+        row = store.db.conn.execute(
+            "SELECT snippet(articles_fts, 1, '[', ']', '…', 16) FROM articles_fts "
+            "WHERE articles_fts MATCH ? AND rowid = ?",
+            [match, article_id],
+        ).fetchone()
+        return (row[0] if row else "") or ""
+
+    return snippet
+
+
+#: Characters of context either side of a stem in a ``parts`` snippet.
+_CONTEXT = 60
+
+
+def _part_snippet(store: Store, stems: list[str]) -> Any:
+    def snippet(article_id: int) -> str:
+        row = store.db.conn.execute(
+            "SELECT coalesce(body_folded, '') FROM articles WHERE id = ?", [article_id]
+        ).fetchone()
+        text = row[0] if row else ""
+        found = [(text.find(s), s) for s in stems if s in text]
+        if not found:  # the stems are in the title only
+            cut = text.find(" ", 2 * _CONTEXT)
+            return text if cut < 0 else text[:cut] + "…"
+        start, stem = min(found)
+        # Bracket the whole word the stem is part of, as the word tier does.
+        word_start = text.rfind(" ", 0, start) + 1
+        word_end = text.find(" ", start + len(stem))
+        word_end = len(text) if word_end < 0 else word_end
+        left = text.rfind(" ", 0, max(0, word_start - _CONTEXT)) + 1
+        right = text.find(" ", min(len(text), word_end + _CONTEXT))
+        right = len(text) if right < 0 else right
+        return (
+            ("…" if left > 0 else "")
+            + f"{text[left:word_start]}[{text[word_start:word_end]}]{text[word_end:right]}"
+            + ("…" if right < len(text) else "")
+        )
+
+    return snippet
 
 
 def search(
@@ -64,47 +344,24 @@ def search(
     outlet: str | None = None,
     since: str | None = None,
 ) -> list[SearchHit]:
-    """Articles matching ``query`` best first; filters narrow by language, outlet and date."""
-    match = fts_query(query)
-    if not match:
-        return []
-    where = ["articles_fts MATCH ?"]
-    params: list[Any] = [match]
-    if language:
-        where.append("a.language = ?")
-        params.append(language)
-    if outlet:
-        where.append("a.outlet = ?")
-        params.append(outlet)
-    if since:
-        where.append("a.published_at_utc >= ?")
-        params.append(since)
-    sql = f"""
-        SELECT a.id, a.title, a.url, a.outlet, a.published_at, a.language, a.wire_agency,
-               a.cluster_id, a.source_file, bm25(articles_fts, 4.0, 1.0) AS rank,
-               snippet(articles_fts, 1, '[', ']', '…', 16) AS snippet
-        FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-        WHERE {" AND ".join(where)}
-        ORDER BY rank, a.published_at_utc DESC
-        LIMIT ?
+    """Articles matching ``query`` best first; filters narrow by language, outlet and date.
+
+    Whole-word matches come first, ranked by bm25; when there are fewer than
+    ``limit`` of them, matches of the words' stems inside other words follow,
+    newest first (``SearchHit.matched`` says which). ``since`` is an ISO date
+    or time (UTC).
     """
-    params.append(limit)
-    return [
-        SearchHit(
-            article_id=row[0],
-            title=row[1],
-            url=row[2] or "",
-            outlet=row[3] or "",
-            published_at=row[4] or "",
-            language=row[5] or "",
-            wire_agency=row[6] or "",
-            cluster_id=row[7],
-            source_file=row[8] or "",
-            rank=row[9],
-            snippet=row[10] or "",
-        )
-        for row in store.db.conn.execute(sql, params)
-    ]
+    words = fts_query(query)
+    if not words or limit <= 0:
+        return []
+    filters = _filters(store, language, outlet, since)
+    best = _best_words(store, words, filters, limit)
+    hits = _hits(store, best, "words", _word_snippet(store, words))
+    if len(hits) < limit:
+        seen = [h.article_id for h in hits]
+        best = _newest_parts(store, query, filters, seen, limit - len(hits))
+        hits += _hits(store, best, "parts", _part_snippet(store, word_stems(query)))
+    return hits
 
 
 def _grouped(store: Store, column: str) -> dict[str, int]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -186,6 +187,22 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     return conn
 
 
+def _use_wal(conn: sqlite3.Connection) -> None:
+    # Switching a new file to WAL needs a moment of exclusive access, and SQLite
+    # answers "locked" at once, without the busy timeout, when another process
+    # opening the same new file holds it: try again for as long as that timeout.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class Store:
     """The wirecrawl SQLite file, opened for reading or writing."""
 
@@ -227,7 +244,7 @@ class Store:
         try:
             if not readonly:
                 with db.ensure_autocommit_on():
-                    conn.execute("PRAGMA journal_mode = WAL")
+                    _use_wal(conn)
                     # WAL with synchronous=NORMAL stays consistent after a crash;
                     # only the last commits before a power loss may be missing.
                     conn.execute("PRAGMA synchronous = NORMAL")

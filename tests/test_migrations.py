@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -42,3 +44,30 @@ def test_a_first_version_store_is_upgraded_in_place(tmp_path: Path) -> None:
     count = conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
     conn.close()
     assert count == len(known_migrations())
+
+
+def _open_new_store(path: str, start: Any) -> None:
+    start.wait()  # every process opens the file at the same moment
+    with Store.open(path):
+        pass
+
+
+def test_processes_creating_one_new_store_at_once_all_succeed(tmp_path: Path) -> None:
+    """The first creates the tables; the others wait for its write lock and find them made."""
+    context = multiprocessing.get_context("spawn")
+    for attempt in range(5):
+        path = tmp_path / f"new{attempt}.db"
+        start = context.Event()
+        processes = [
+            context.Process(target=_open_new_store, args=(str(path), start)) for _ in range(4)
+        ]
+        for process in processes:
+            process.start()
+        start.set()
+        for process in processes:
+            process.join(120)
+        assert [p.exitcode for p in processes] == [0, 0, 0, 0]
+        conn = sqlite3.connect(path)
+        names = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
+        conn.close()
+        assert names == known_migrations()

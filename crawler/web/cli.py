@@ -1,0 +1,60 @@
+"""``wirecrawl serve``: the store in Datasette, read-only, with the wirecrawl plugin.
+
+The command is registered on the ``wirecrawl`` group (``main.add_command``)
+and takes the store from the group's ``--db``. Datasette is imported only
+when the command runs, so the other commands start as fast as before.
+"""
+
+from __future__ import annotations
+
+import os
+import webbrowser
+from pathlib import Path
+
+import click
+
+from storage import Store
+
+
+def _db_path(ctx: click.Context) -> Path:
+    obj = ctx.find_root().obj
+    if isinstance(obj, Path | str):
+        return Path(obj)
+    return Path(os.environ.get("WIRECRAWL_DB", "wirecrawl.db"))
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
+@click.option("--open-browser", is_flag=True, help="Open the store in a web browser.")
+@click.option(
+    "--immutable",
+    is_flag=True,
+    help="The file no longer changes (an archived copy): faster counts, no locking.",
+)
+@click.pass_context
+def serve_command(
+    ctx: click.Context, host: str, port: int, open_browser: bool, immutable: bool
+) -> None:
+    """Browse and query the store in Datasette, read-only.
+
+    Tables with facets (outlet, language, wire agency, date), full-text search
+    that ignores spelling variants, canned queries (newest and biggest
+    clusters, who published first, outlets ranked by reprinted wire copy, one
+    outlet's reprints of one agency) and a page per reprint cluster comparing
+    each copy with the canonical text. Listens on 127.0.0.1 unless --host says
+    otherwise; nothing served can write to the store, and a crawler may keep
+    writing to it meanwhile.
+    """
+    path = _db_path(ctx)
+    # Opening it as the other commands do checks that it is a wirecrawl store, with their errors.
+    Store.open(path, readonly=True).close()
+    from crawler.web import server
+
+    ds = server.make_datasette(path, immutable=immutable)
+    url = f"http://{host}:{port}{ds.urls.path(f'/-/wirecrawl/{path.stem}/clusters')}"
+    click.echo(f"wirecrawl: serving {path} read-only at http://{host}:{port}/", err=True)
+    click.echo(f"reprint clusters: {url}   (Ctrl-C stops)", err=True)
+    if open_browser:
+        webbrowser.open(url)
+    server.run(ds, host=host, port=port)

@@ -1,0 +1,167 @@
+"""What a cluster page shows, as data: the timeline, why each member is there, and each
+copy beside the canonical text.
+
+``cluster_page(store, id)`` reads one cluster through ``storage.queries`` and
+pairs every copy's paragraphs with the canonical's (``crawler.compare.align``):
+kept, changed, added by the copy, cut from the canonical. Paired paragraphs
+are split into runs shared with the other side and runs that are not
+(``crawler.compare.shared_spans``), so the page can mark what a copy took over
+word for word. Nothing here writes HTML; the plugin's templates do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import get_args
+
+from crawler.compare import RowKind, align, shared_spans
+from storage import Store, queries
+from storage.queries import ClusterMember, ClusterSummary
+
+#: Languages written right to left (ISO 639-1), laid out right to left on the page.
+RTL_LANGUAGES = frozenset({"ar", "fa", "ur", "he", "yi", "ps", "sd", "ug", "dv", "ku", "ckb"})
+#: Shortest run of words counted as a shared passage.
+SHARED_MIN_WORDS = 3
+
+
+def direction(language: str) -> str:
+    """The HTML ``dir`` for text in ``language``: ``auto`` when the language is unknown."""
+    if not language:
+        return "auto"
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+def delay(member: ClusterMember) -> str:
+    """How long after the canonical a member came out: ``first``, ``+35 min``, ``+2.2 h``."""
+    if member.is_canonical:
+        return "first"
+    if member.minutes_after is None:
+        return "?"
+    minutes = member.minutes_after
+    return f"+{minutes:.0f} min" if abs(minutes) < 120 else f"+{minutes / 60:.1f} h"
+
+
+def reason(member: ClusterMember) -> str:
+    """Why the member belongs to the cluster, in words."""
+    if member.is_canonical:
+        return "canonical: published first"
+    if member.jaccard is None or member.containment is None:
+        return f"matched to article {member.matched_to}"
+    return (
+        f"matched to article {member.matched_to}: Jaccard {member.jaccard:.2f}, "
+        f"containment {member.containment:.2f}"
+    )
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of a paragraph, shared word for word with the other side or not."""
+
+    text: str
+    shared: bool
+
+
+@dataclass(frozen=True)
+class ComparedRow:
+    """One row of a comparison: a paragraph of the canonical, of the copy, or of both."""
+
+    #: ``same`` (kept), ``changed`` (kept with edits), ``added`` (only in the copy),
+    #: ``cut`` (only in the canonical).
+    kind: RowKind
+    #: The canonical's paragraph in runs; empty for ``added``.
+    canonical: tuple[Run, ...]
+    #: The copy's paragraph in runs; empty for ``cut``.
+    copy: tuple[Run, ...]
+    #: Share of the smaller paragraph's word trigrams found in the other.
+    overlap: float
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One copy beside the canonical text, with counts of what it kept, changed, added, cut."""
+
+    member: ClusterMember
+    rows: tuple[ComparedRow, ...]
+    kept: int
+    changed: int
+    added: int
+    cut: int
+
+
+@dataclass(frozen=True)
+class ClusterPage:
+    """Everything a cluster page shows."""
+
+    cluster: ClusterSummary
+    #: The canonical's paragraphs, for the page's first column.
+    canonical_paragraphs: tuple[str, ...]
+    #: One comparison per copy, in publication order.
+    comparisons: tuple[Comparison, ...]
+
+
+def runs(text: str, spans: Sequence[tuple[int, int]]) -> tuple[Run, ...]:
+    """``text`` cut into runs: the character ``spans`` shared, the rest not."""
+    out: list[Run] = []
+    position = 0
+    for start, end in spans:
+        if start > position:
+            out.append(Run(text[position:start], False))
+        out.append(Run(text[start:end], True))
+        position = end
+    if position < len(text):
+        out.append(Run(text[position:], False))
+    return tuple(out)
+
+
+def compare(canonical: Sequence[str], copy: Sequence[str]) -> list[ComparedRow]:
+    """The copy's paragraphs beside the canonical's, shared passages marked."""
+    rows = []
+    for row in align(canonical, copy):
+        if row.kind in ("same", "changed"):
+            left, right = shared_spans(row.canonical, row.copy, SHARED_MIN_WORDS)
+            rows.append(
+                ComparedRow(row.kind, runs(row.canonical, left), runs(row.copy, right), row.overlap)
+            )
+        else:
+            rows.append(
+                ComparedRow(
+                    row.kind,
+                    (Run(row.canonical, False),) if row.canonical else (),
+                    (Run(row.copy, False),) if row.copy else (),
+                    row.overlap,
+                )
+            )
+    return rows
+
+
+def cluster_page(store: Store, cluster_id: int) -> ClusterPage | None:
+    """The page of a cluster, found by its id or by the id of any member; None if neither."""
+    cluster = queries.get_cluster(store, cluster_id)
+    if cluster is None:
+        owner = queries.cluster_of_article(store, cluster_id)
+        cluster = queries.get_cluster(store, owner) if owner else None
+    if cluster is None:
+        return None
+    bodies = {
+        m.article_id: [b.text for b in store.get_article(m.article_id).body]
+        for m in cluster.members
+    }
+    canonical = bodies[cluster.canonical.article_id]
+    comparisons = []
+    for member in cluster.members:
+        if member.is_canonical:
+            continue
+        rows = compare(canonical, bodies[member.article_id])
+        counts = {kind: sum(1 for r in rows if r.kind == kind) for kind in get_args(RowKind)}
+        comparisons.append(
+            Comparison(
+                member=member,
+                rows=tuple(rows),
+                kept=counts["same"],
+                changed=counts["changed"],
+                added=counts["added"],
+                cut=counts["cut"],
+            )
+        )
+    return ClusterPage(cluster, tuple(canonical), tuple(comparisons))
