@@ -307,6 +307,10 @@ def search_command(
 
     Matching ignores Arabic letter variants (أ/ا/إ/آ, ة/ه, ى/ي), tatweel,
     harakat, Arabic-Indic digits and ё/е, so any spelling finds the article.
+    Whole words come first, ranked by relevance; when there are fewer than
+    --limit, articles holding the words' stems inside other words follow,
+    newest first: Russian case endings (Москва finds Москве), Arabic attached
+    particles (ناتو finds والناتو). Several words must all match.
     """
     with _open(ctx, readonly=True) as store:
         hits = queries.search(

@@ -35,8 +35,13 @@ from crawler.wire import agency_of_outlet
 
 #: Candidates beyond this many per article are ignored (the most band-sharing first).
 MAX_CANDIDATES = 1000
-#: Band keys held in ``lsh_bands_recent`` before they are merged into ``lsh_bands``.
+#: Band keys held in ``lsh_bands_recent`` before they are merged into ``lsh_bands`` ...
 MERGE_BANDS = 250_000
+#: ... or this fraction of the keys in ``lsh_bands``, when that is more. A merge
+#: rewrites nearly every page of the big table (the keys are random), so a
+#: fixed batch would make each article cost more as the store grows; a batch
+#: proportional to the table keeps the cost per article constant.
+MERGE_FRACTION = 8
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class ReprintIndex:
         self.conn = conn
         self.params = params
         self._recent_bands: int | None = None  # counted on the first insert
+        self._big_bands: int | None = None  # estimated on the first insert
 
     # -- parameters ------------------------------------------------------------
 
@@ -175,8 +181,16 @@ class ReprintIndex:
                     "SELECT count(*) FROM lsh_bands_recent"
                 ).fetchone()[0]
             self._recent_bands += len(keys)
-            if self._recent_bands >= MERGE_BANDS:
+            if self._recent_bands >= self._merge_threshold():
                 self.merge_bands()
+
+    def _merge_threshold(self) -> int:
+        if self._big_bands is None:
+            # Counting a table of millions of keys takes seconds; the highest
+            # signed article id times the keys per article is close enough.
+            top = self.conn.execute("SELECT max(article_id) FROM signatures").fetchone()[0]
+            self._big_bands = (top or 0) * (self.params.bands + self.params.lede_bands)
+        return max(MERGE_BANDS, self._big_bands // MERGE_FRACTION)
 
     def merge_bands(self) -> None:
         """Move the recent band keys into the big band table, in key order."""
@@ -185,6 +199,8 @@ class ReprintIndex:
             "SELECT bucket, article_id FROM lsh_bands_recent ORDER BY bucket, article_id"
         )
         self.conn.execute("DELETE FROM lsh_bands_recent")
+        if self._big_bands is not None and self._recent_bands is not None:
+            self._big_bands += self._recent_bands
         self._recent_bands = 0
 
     def _replace_signature(self, article_id: int, signature: Signature) -> None:

@@ -237,8 +237,17 @@ def test_band_tiers_merge_without_changing_clusters(
         expected = partition(store)
     # Merge the recent band keys into the big table every few articles.
     monkeypatch.setattr(storage.reprints, "MERGE_BANDS", 150)
+    monkeypatch.setattr(storage.reprints, "MERGE_FRACTION", 10**9)
     with ingest(tmp_path / "merged.db", corpus) as store:
         assert partition(store) == expected
         assert store.count("lsh_bands") > 0
         assert store.count("lsh_bands_recent") < 150 + 60
+        assert store.consistency_problems() == []
+    # Batches that grow with the big table (half of it here): fewer, larger merges.
+    monkeypatch.setattr(storage.reprints, "MERGE_FRACTION", 2)
+    with ingest(tmp_path / "growing.db", corpus) as store:
+        assert partition(store) == expected
+        assert store.count("lsh_bands") > 0
+        # Estimated from the signed articles: half of 59 articles' 52 keys each.
+        assert store.index._merge_threshold() >= len(corpus) * 52 // 2 > 150
         assert store.consistency_problems() == []
