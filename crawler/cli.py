@@ -30,6 +30,7 @@ from crawler.importer import (
     write_seed_files,
 )
 from crawler.web.cli import serve_command
+from crawler.web.pages import delay
 from storage import Store, queries
 from storage.lock import crawler_lock
 
@@ -411,15 +412,6 @@ def _cluster_record(cluster: queries.ClusterSummary) -> dict[str, Any]:
     }
 
 
-def _when(member: queries.ClusterMember) -> str:
-    if member.is_canonical:
-        return "first"
-    if member.minutes_after is None:
-        return "?"
-    minutes = member.minutes_after
-    return f"+{minutes:.0f} min" if abs(minutes) < 120 else f"+{minutes / 60:.1f} h"
-
-
 @main.group("clusters", invoke_without_command=True)
 @click.pass_context
 def clusters_group(ctx: click.Context) -> None:
@@ -484,7 +476,7 @@ def clusters_list(
                 if member.is_canonical
                 else f"J={member.jaccard:.2f} C={member.containment:.2f}"
             )
-            click.echo(f"    {_when(member):>10}  {member.outlet or member.source_file:<28} {why}")
+            click.echo(f"    {delay(member):>10}  {member.outlet or member.source_file:<28} {why}")
 
 
 @clusters_group.command("show")
@@ -574,7 +566,7 @@ def _print_cluster(
             f"containment {member.containment:.2f}"
         )
         click.echo(
-            f"  {member.published_utc[:16].replace('T', ' ') or '?':<16} UTC {_when(member):>9}  "
+            f"  {member.published_utc[:16].replace('T', ' ') or '?':<16} UTC {delay(member):>9}  "
             f"{member.outlet or member.source_file}  (article {member.article_id})  {why}"
         )
     marks = {"same": "=", "changed": "~", "added": "+", "cut": "-"}
@@ -1044,7 +1036,7 @@ def run_command(
     from crawler.clock import clock_from_spec
     from crawler.crawl import serve
 
-    overrides = _settings_pairs(settings_pairs)
+    overrides = parse_setting_overrides(settings_pairs)
     overrides.setdefault("LOG_LEVEL", "WARNING")
     with crawler_lock(ctx.obj, wait=wait, on_wait=_say):
         service = serve(
@@ -1074,7 +1066,7 @@ def _crawl_summary_line(run: dict[str, Any]) -> str:
     )
 
 
-def _settings_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
+def parse_setting_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
     """``NAME=VALUE`` pairs of Scrapy settings (values read as JSON when they parse)."""
     overrides: dict[str, Any] = {}
     for pair in pairs:
@@ -1138,7 +1130,7 @@ def crawl_command(
     from crawler.crawl import run_crawl
     from crawler.feeds import parse_opml
 
-    overrides = _settings_pairs(settings_pairs)
+    overrides = parse_setting_overrides(settings_pairs)
     urls: list[str] = []
     with _open(ctx) as store:
         for arg in feed_args:

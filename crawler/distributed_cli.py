@@ -48,20 +48,6 @@ def _distributed() -> ModuleType:
     return distributed
 
 
-def _settings_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
-    """``NAME=VALUE`` Scrapy settings (values read as JSON when they parse)."""
-    overrides: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
-        try:
-            overrides[name.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            overrides[name.strip()] = value
-    return overrides
-
-
 @click.command("worker")
 @_redis_option
 @click.option(
@@ -108,7 +94,9 @@ def worker_command(
     the rest of the frontier stays in Redis for the others.
     """
     distributed = _distributed()
-    overrides = _settings_pairs(settings_pairs)
+    from crawler.cli import parse_setting_overrides  # imported here: cli imports this module
+
+    overrides = parse_setting_overrides(settings_pairs)
     overrides.setdefault("LOG_LEVEL", "WARNING")
     summary = distributed.run_worker(
         redis_url,
