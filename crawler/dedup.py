@@ -471,6 +471,31 @@ def similarity(a: Signature, b: Signature) -> Similarity:
     return Similarity(round(jaccard, 4), round(containment, 4))
 
 
+def could_be_reprints(
+    signature: Signature, others: np.ndarray, counts: np.ndarray, params: DedupParams
+) -> np.ndarray:
+    """Which of ``others`` (one signature per row) may pass ``are_reprints`` with ``signature``.
+
+    One numpy pass over every candidate instead of one ``similarity`` call
+    each. It errs only on the side of keeping: the band and content-hash
+    checks are left to ``are_reprints``, which decides on what this keeps.
+    """
+    if len(counts) == 0 or signature.shingle_count < params.min_shingles:
+        return np.zeros(len(counts), dtype=bool)
+    jaccard = np.count_nonzero(others == signature.hashvalues, axis=1) / others.shape[1]
+    shared = jaccard / (1.0 + jaccard) * (signature.shingle_count + counts)
+    smaller = np.maximum(np.minimum(counts, signature.shingle_count), 1)
+    containment = np.minimum(1.0, shared / smaller)
+    slack = 1e-3  # similarity() rounds to 4 places; never drop what rounding would let pass
+    return (counts >= params.min_shingles) & (
+        (jaccard >= params.jaccard_threshold - slack)
+        | (
+            (containment >= params.containment_threshold - slack)
+            & (jaccard >= params.containment_jaccard_floor - slack)
+        )
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class IndexedDoc:
     """What the clustering decider knows about one stored article."""

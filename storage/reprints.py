@@ -260,7 +260,13 @@ class ReprintIndex:
         return docs
 
     def candidate_ids(self, doc: IndexedDoc) -> set[int]:
-        """Articles sharing a band key or the content hash with ``doc`` (``doc`` excluded)."""
+        """Articles sharing a band key or the content hash with ``doc`` (``doc`` excluded).
+
+        Band candidates whose signatures cannot pass the Jaccard or
+        containment rule are left out here, before their articles are read:
+        on a large store with much shared phrasing an article may have
+        hundreds of band candidates and only a few copies.
+        """
         keys = sorted(doc.bands)
         found: set[int] = set()
         if doc.signature.shingle_count >= self.params.min_shingles:
@@ -276,13 +282,36 @@ class ReprintIndex:
             if len(hits) > MAX_CANDIDATES:
                 # A flood of candidates: keep those sharing the most bands.
                 hits = [i for i, _ in Counter(hits).most_common(MAX_CANDIDATES)]
-            found.update(hits)
+            found.update(self._plausible(doc, set(hits) - {doc.article_id}))
         rows = self.conn.execute(
             "SELECT id FROM articles WHERE content_hash = ?", [doc.content_hash]
         )
         found.update(r[0] for r in rows)
         found.discard(doc.article_id)
         return found
+
+    def _plausible(self, doc: IndexedDoc, ids: set[int]) -> set[int]:
+        """The ``ids`` whose stored signatures may make them reprints of ``doc``."""
+        wanted = sorted(ids)
+        kept: set[int] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT article_id, hashvalues, shingle_count FROM signatures "
+                f"WHERE article_id IN ({marks})",
+                chunk,
+            ).fetchall()
+            if not rows:
+                continue
+            found = np.array([r[0] for r in rows], dtype=np.int64)
+            values = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4")
+            counts = np.array([r[2] for r in rows], dtype=np.int64)
+            passing = dedup.could_be_reprints(
+                doc.signature, values.reshape(len(rows), -1), counts, self.params
+            )
+            kept.update(found[passing].tolist())
+        return kept
 
     def _memberships(self, ids: Iterable[int]) -> dict[int, tuple[int | None, bool]]:
         wanted = sorted(set(ids))

@@ -286,3 +286,29 @@ def test_arabic_spelling_variants_still_match() -> None:
     raw_b = set(itertools.pairwise(egyptian.split()))
     raw_jaccard = len(raw_a & raw_b) / len(raw_a | raw_b)
     assert folded.jaccard > 0.9 > raw_jaccard + 0.3
+
+
+def test_the_vectorised_pre_check_never_drops_a_reprint() -> None:
+    """``could_be_reprints`` keeps every pair ``are_reprints`` accepts, at every overlap."""
+    rng = np.random.default_rng(5)
+    params = dedup.DEFAULT_PARAMS
+    base = rng.integers(0, 2**32, size=params.num_perm, dtype=np.uint32)
+    others, counts = [], []
+    for shared in range(params.num_perm + 1):
+        values = rng.integers(0, 2**32, size=params.num_perm, dtype=np.uint32)
+        values[:shared] = base[:shared]
+        others.append(values)
+        counts.append(int(rng.integers(5, 600)))
+    signature = dedup.Signature(base, 300)
+    kept = dedup.could_be_reprints(signature, np.array(others), np.array(counts), params)
+    doc = dedup.IndexedDoc(1, signature, "a", ("", 0, "", ""), frozenset({7}))
+    accepted = []
+    for number, (values, count) in enumerate(zip(others, counts, strict=True)):
+        other = dedup.IndexedDoc(
+            number + 2, dedup.Signature(values, count), "b", ("", 0, "", ""), frozenset({7})
+        )
+        accepted.append(dedup.are_reprints(doc, other, params) is not None)
+    assert any(accepted) and not all(accepted)
+    assert all(kept[i] for i, ok in enumerate(accepted) if ok)
+    # It is a filter, not a pass-through: most clearly different signatures are dropped.
+    assert sum(kept) <= sum(accepted) + 5

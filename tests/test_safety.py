@@ -212,7 +212,5 @@ def test_export_never_writes_outside_its_folder(tmp_path: Path) -> None:
 
 def test_serve_binds_to_loopback_by_default() -> None:
     result = CliRunner().invoke(main, ["serve", "--help"])
-    if result.exit_code != 0 and "No such command" in result.output:
-        pytest.skip("`wirecrawl serve` is not there yet")
     assert result.exit_code == 0, result.output
     assert "127.0.0.1" in result.output
