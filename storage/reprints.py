@@ -40,7 +40,7 @@ MERGE_BANDS = 250_000
 #: ... or this fraction of the keys in ``lsh_bands``, when that is more. A merge
 #: rewrites nearly every page of the big table (the keys are random), so a
 #: fixed batch would make each article cost more as the store grows; a batch
-#: proportional to the table keeps the cost per article constant.
+#: proportional to the table keeps the merges' cost per article the same.
 MERGE_FRACTION = 8
 
 
