@@ -29,6 +29,7 @@ from crawler.importer import (
     read_seed_file,
     write_seed_files,
 )
+from crawler.scrapy_options import parse_setting_overrides, settings_option
 from crawler.web.cli import serve_command
 from crawler.web.pages import delay
 from storage import Store, queries
@@ -997,14 +998,7 @@ def feeds_move(ctx: click.Context, old_url: str, new_url: str) -> None:
 @main.command("run")
 @click.option("--once", is_flag=True, help="One pass over the due feeds, then exit (for cron).")
 @click.option("--wait", is_flag=True, help="If another crawl of this store runs, wait for it.")
-@click.option(
-    "-s",
-    "--set",
-    "settings_pairs",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy setting, e.g. -s CONCURRENT_REQUESTS=8.",
-)
+@settings_option("Override a Scrapy setting, e.g. -s CONCURRENT_REQUESTS=8.")
 @click.option(
     "--proxy",
     envvar="WIRECRAWL_PROXY",
@@ -1066,20 +1060,6 @@ def _crawl_summary_line(run: dict[str, Any]) -> str:
     )
 
 
-def parse_setting_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
-    """``NAME=VALUE`` pairs of Scrapy settings (values read as JSON when they parse)."""
-    overrides: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
-        try:
-            overrides[name.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            overrides[name.strip()] = value
-    return overrides
-
-
 @main.command("crawl")
 @click.option(
     "--feeds",
@@ -1088,14 +1068,7 @@ def parse_setting_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
     help="An OPML file or feed URL to poll now (repeatable); default: every due feed.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as one JSON object.")
-@click.option(
-    "-s",
-    "--set",
-    "settings_pairs",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy setting for this crawl, e.g. -s DOWNLOAD_DELAY=2.",
-)
+@settings_option("Override a Scrapy setting for this crawl, e.g. -s DOWNLOAD_DELAY=2.")
 @click.option(
     "--spider",
     "spiders",

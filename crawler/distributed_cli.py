@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from crawler.errors import WirecrawlError
+from crawler.scrapy_options import parse_setting_overrides, settings_option
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -60,14 +61,7 @@ def _distributed() -> ModuleType:
 @click.option(
     "--once", is_flag=True, help="Exit when nothing is due and the shared frontier is empty."
 )
-@click.option(
-    "-s",
-    "--set",
-    "settings_pairs",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy setting, e.g. -s CONCURRENT_REQUESTS=32.",
-)
+@settings_option("Override a Scrapy setting, e.g. -s CONCURRENT_REQUESTS=32.")
 @click.option(
     "--proxy",
     envvar="WIRECRAWL_PROXY",
@@ -94,8 +88,6 @@ def worker_command(
     the rest of the frontier stays in Redis for the others.
     """
     distributed = _distributed()
-    from crawler.cli import parse_setting_overrides  # imported here: cli imports this module
-
     overrides = parse_setting_overrides(settings_pairs)
     overrides.setdefault("LOG_LEVEL", "WARNING")
     summary = distributed.run_worker(
