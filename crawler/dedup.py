@@ -67,6 +67,9 @@ _NGRAM_MULTIPLIERS = np.array(
     dtype=np.uint64,
 )
 _MAX_SHINGLE_SIZE = len(_NGRAM_MULTIPLIERS)
+#: Added to each band's combination of values, so that equal values in two
+#: bands make different keys.
+_BAND_SALTS = np.arange(1, 257, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,10 @@ class DedupParams:
             raise ValueError("bands * rows must not exceed num_perm")
         if self.lede_bands * self.lede_rows > self.num_perm:
             raise ValueError("lede_bands * lede_rows must not exceed num_perm")
+        if max(self.rows, self.lede_rows) > len(_NGRAM_MULTIPLIERS):
+            raise ValueError(f"a band holds at most {len(_NGRAM_MULTIPLIERS)} values")
+        if self.bands + self.lede_bands > len(_BAND_SALTS):
+            raise ValueError(f"at most {len(_BAND_SALTS)} bands in all")
         if self.scheme != "affine32":
             raise ValueError("only the affine32 scheme is supported")
 
@@ -269,7 +276,12 @@ def ngram_hashes(tokens: np.ndarray, n: int) -> np.ndarray:
     for offset in range(span):
         combined += tokens[offset : offset + count] * _NGRAM_MULTIPLIERS[offset]
     folded = (combined ^ (combined >> np.uint64(32))).astype(np.uint32)
-    return np.unique(folded)
+    # Sorting and dropping repeats is several times faster than np.unique on
+    # arrays of a few hundred values.
+    folded.sort()
+    if len(folded) > 1:
+        folded = folded[np.concatenate(([True], folded[1:] != folded[:-1]))]
+    return folded
 
 
 def shingle_hashes(words: Sequence[str], n: int) -> np.ndarray:
@@ -353,8 +365,10 @@ def _minhash(shingles: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.full(len(a), np.iinfo(np.uint32).max, dtype=np.uint32)
     mixed = _fmix32(shingles.astype(np.uint32, copy=False))
     # (shingles x permutations), reduced over the shingles: the layout numpy's
-    # min reduces fastest.
-    return (mixed[:, None] * a + b).min(axis=0)
+    # min reduces fastest. One temporary, added to in place.
+    values = np.multiply.outer(mixed, a)
+    values += b
+    return values.min(axis=0)
 
 
 def signatures(
@@ -422,11 +436,20 @@ def datasketch_lsh(params: DedupParams, storage_config: dict[str, Any]) -> Any:
 
 
 def _keys(values: np.ndarray, bands: int, rows: int, first_band: int) -> np.ndarray:
-    grid = values[: bands * rows].astype(np.uint64).reshape(bands, rows)
-    key = np.arange(first_band, first_band + bands, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    for column in range(rows):
-        key = (key ^ grid[:, column]) * np.uint64(0xFF51AFD7ED558CCD)
-        key ^= key >> np.uint64(29)
+    """Band keys of each row of ``values`` (one signature per row): shape (rows, bands).
+
+    The values of a band are combined with the odd n-gram multipliers (one
+    integer matrix product, wrapping around 2**64 as intended), salted with the
+    band number and mixed with MurmurHash3's 64-bit finaliser.
+    """
+    grid = values[:, : bands * rows].reshape(len(values), bands, rows).astype(np.uint64)
+    key = grid @ _NGRAM_MULTIPLIERS[:rows]
+    key += _BAND_SALTS[first_band : first_band + bands]
+    key ^= key >> np.uint64(33)
+    key *= np.uint64(0xFF51AFD7ED558CCD)
+    key ^= key >> np.uint64(33)
+    key *= np.uint64(0xC4CEB9FE1A85EC53)
+    key ^= key >> np.uint64(33)
     return key.view(np.int64)
 
 
@@ -436,11 +459,177 @@ def band_keys(signature: Signature, params: DedupParams = DEFAULT_PARAMS) -> np.
     Equal keys make a candidate pair. The band number is mixed into each key,
     so one index on the key serves all bands.
     """
-    keys = _keys(signature.hashvalues, params.bands, params.rows, 0)
+    keys = _keys(signature.hashvalues[None, :], params.bands, params.rows, 0)[0]
     if len(signature.lede) >= params.lede_bands * params.lede_rows:
-        lede = _keys(signature.lede, params.lede_bands, params.lede_rows, params.bands)
-        keys = np.concatenate([keys, lede])
+        lede = _keys(signature.lede[None, :], params.lede_bands, params.lede_rows, params.bands)
+        keys = np.concatenate([keys, lede[0]])
     return keys
+
+
+def band_keys_many(
+    hashvalues: np.ndarray, ledes: np.ndarray | None, params: DedupParams = DEFAULT_PARAMS
+) -> np.ndarray:
+    """``band_keys`` of many signatures at once: one row of keys per row of ``hashvalues``.
+
+    ``ledes`` holds the lede values of the same signatures (one row each), or
+    None when they have no complete lede; then only the body bands are keyed.
+    """
+    keys = _keys(hashvalues, params.bands, params.rows, 0)
+    if ledes is None:
+        return keys
+    lede = _keys(ledes, params.lede_bands, params.lede_rows, params.bands)
+    return np.concatenate([keys, lede], axis=1)
+
+
+_LOW_HALF = np.uint64(0xFFFFFFFF)
+
+
+@dataclass(frozen=True, eq=False)
+class _Run:
+    """A sorted array of packed (key << 32 | article id), with a directory by key prefix."""
+
+    #: The packed values, sorted (so sorted by key).
+    packed: np.ndarray
+    #: Bits of the key prefix the directory is indexed by.
+    bits: int
+    #: ``packed[directory[p]:directory[p + 1]]`` holds the keys with prefix ``p``.
+    directory: np.ndarray
+
+    @classmethod
+    def build(cls, packed: np.ndarray) -> _Run:
+        """Index a sorted packed array: about four keys per directory slot."""
+        bits = max(1, min(28, int(len(packed) // 4).bit_length()))
+        prefixes = (packed >> np.uint64(64 - bits)).astype(np.int64)
+        directory = np.zeros((1 << bits) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(prefixes, minlength=1 << bits), out=directory[1:])
+        return cls(packed, bits, directory)
+
+    def ids_of(self, short: np.ndarray) -> list[int]:
+        """Article ids stored under any of the 32-bit keys ``short``."""
+        prefixes = (short >> np.uint64(32 - self.bits)).astype(np.int64)
+        starts = self.directory[prefixes]
+        widths = self.directory[prefixes + 1] - starts
+        widest = int(widths.max())
+        if widest == 0:
+            return []
+        # Every slot holds a few keys: compare them all at once, no binary search.
+        offsets = np.arange(widest)
+        inside = offsets < widths[:, None]
+        positions = np.where(inside, starts[:, None] + offsets, 0)
+        values = self.packed[positions]
+        hits = inside & ((values >> np.uint64(32)) == short[:, None])
+        return (values[hits] & _LOW_HALF).tolist()
+
+
+class BandIndex:
+    """LSH band keys to article ids, in memory: the candidate search.
+
+    Keys are kept as their low 32 bits (the 64-bit keys are well mixed; a
+    false match only adds a candidate that verification drops), packed with
+    the article id into one uint64 (key in the high half), so a sorted array
+    of them is sorted by key, and a directory by key prefix finds a key in
+    one step. New keys go to a dict; when it holds ``TAIL_KEYS`` it becomes a
+    sorted run, and runs are merged level by level (each level ``FANOUT``
+    times larger than the one above), so adding a key costs about the same at
+    any size and a lookup reads a few runs.
+
+    Nothing is removed: a key left over from an article's old signature only
+    yields a candidate that verification, which reads the current signature,
+    drops.
+    """
+
+    #: Keys held in the dict before they become a sorted run.
+    TAIL_KEYS = 1 << 16
+    #: Size ratio between consecutive levels of sorted runs.
+    FANOUT = 8
+
+    def __init__(self) -> None:
+        # Sorted runs by level, smallest first.
+        self._levels: list[_Run | None] = []
+        # The newest keys: the first article id of each, the others (rare), and
+        # the keys and ids as added, for building the next run.
+        self._tail: dict[int, int] = {}
+        self._tail_more: dict[int, list[int]] = {}
+        self._tail_keys: list[np.ndarray] = []
+        self._tail_ids: list[int] = []
+        self._tail_size = 0
+
+    def __len__(self) -> int:
+        runs = sum(len(run.packed) for run in self._levels if run is not None)
+        return runs + self._tail_size
+
+    @staticmethod
+    def short_keys(keys: np.ndarray) -> np.ndarray:
+        """The 32-bit form of 64-bit band keys, as the index holds them (as uint64)."""
+        return keys.astype(np.uint64, copy=False) & _LOW_HALF
+
+    def add(self, article_id: int, keys: np.ndarray) -> None:
+        """Index one article's band keys (64-bit, as ``band_keys`` gives them)."""
+        short = self.short_keys(keys)
+        listed = short.tolist()
+        tail = self._tail
+        shared = tail.keys() & listed
+        if shared:
+            for key in shared:
+                self._tail_more.setdefault(key, []).append(article_id)
+            listed = [key for key in listed if key not in shared]
+        tail.update(dict.fromkeys(listed, article_id))
+        self._tail_keys.append(short)
+        self._tail_ids.append(article_id)
+        self._tail_size += len(short)
+        if self._tail_size >= self.TAIL_KEYS:
+            counts = [len(k) for k in self._tail_keys]
+            ids = np.repeat(np.array(self._tail_ids, dtype=np.uint64), counts)
+            packed = (np.concatenate(self._tail_keys) << np.uint64(32)) | ids
+            tail.clear()
+            self._tail_more.clear()
+            self._tail_keys.clear()
+            self._tail_ids.clear()
+            self._tail_size = 0
+            self._push(np.sort(packed))
+
+    @classmethod
+    def pack(cls, article_ids: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """Index entries of many articles: ``keys`` has one row of band keys per id."""
+        ids = np.repeat(article_ids.astype(np.uint64), keys.shape[1])
+        return (cls.short_keys(keys.reshape(-1)) << np.uint64(32)) | ids
+
+    def add_packed(self, packed: np.ndarray) -> None:
+        """Index entries made by ``pack`` (in any order)."""
+        if len(packed):
+            self._push(np.sort(packed))
+
+    def query(self, keys: np.ndarray) -> list[int]:
+        """Ids of the articles sharing a key with ``keys``, once per shared key."""
+        short = self.short_keys(keys)
+        found: list[int] = []
+        for run in self._levels:
+            if run is not None:
+                found.extend(run.ids_of(short))
+        for key in self._tail.keys() & short.tolist():
+            found.append(self._tail[key])
+            found.extend(self._tail_more.get(key, ()))
+        return found
+
+    def _push(self, packed: np.ndarray) -> None:
+        # Level i holds at most TAIL_KEYS * FANOUT ** (i + 1) keys. A run merges
+        # into the first level it fits once merged with what is there; a full
+        # level moves down into the next. Each key is copied about FANOUT / 2
+        # times per level, and there are a few levels even at tens of millions.
+        level = 0
+        while True:
+            if level == len(self._levels):
+                self._levels.append(None)
+            resident = self._levels[level]
+            if resident is not None:
+                # Both are sorted: insert the smaller where it belongs (linear).
+                small, large = sorted((resident.packed, packed), key=len)
+                packed = np.insert(large, np.searchsorted(large, small), small)
+                self._levels[level] = None
+            if len(packed) <= self.TAIL_KEYS * self.FANOUT ** (level + 1):
+                self._levels[level] = _Run.build(packed)
+                return
+            level += 1
 
 
 def _to_int64(value: int) -> int:

@@ -14,9 +14,9 @@ Tables (columns are named so that ``SELECT`` and Datasette facets read naturally
 ``articles_trigram``  FTS5 trigram index over the same columns, for parts of words
 ``clusters``      one row per reprint cluster, named after its canonical (earliest) article
 ``dedup_params``  the parameters the persisted reprint index was built with
-``signatures``    MinHash signature of each article (the persistent index)
-``lsh_bands``     LSH band keys of each signature, indexed for candidate search
-``lsh_bands_recent``  the newest band keys, merged into ``lsh_bands`` in sorted batches
+``signatures``    MinHash signature of each article (the persistent index; band keys are
+                  computed from it and held in memory by the writer)
+``signature_log`` every signature stored or replaced, in order (writers catch up from it)
 ``outlet_lines``  how many articles of an outlet carry a given edge block (boilerplate)
 ``feeds``         feeds and news sitemaps to poll, with conditional-request state and schedule
 ``feed_entries``  every entry a feed has listed, and the article stored for it
@@ -370,3 +370,29 @@ def m006_search_filter_indexes(db: Database) -> None:
         "ON articles (id, published_at_utc, language, outlet)"
     )
     db.execute("CREATE INDEX idx_articles_outlet_cluster ON articles (outlet, cluster_id)")
+
+
+_M007 = """
+CREATE TABLE signature_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,   -- never reused, even after a rebuild
+    article_id INTEGER NOT NULL              -- an article whose signature was stored or replaced
+);
+INSERT INTO signature_log (article_id) SELECT article_id FROM signatures ORDER BY article_id;
+DROP TABLE lsh_bands;
+DROP TABLE lsh_bands_recent;
+"""
+
+
+@migrations(name="m007_band_index_in_memory")
+def m007_band_index_in_memory(db: Database) -> None:
+    """Band keys live in memory, derived from the signatures; a log tells writers what changed.
+
+    The band tables took 52 random-key inserts per article into B-trees that
+    outgrow any page cache, so each article cost more as the store grew. Band
+    keys are a pure function of a signature, so a writer computes them from
+    ``signatures`` when it first needs them (numpy, about a second per 200,000
+    articles) and keeps them in memory. ``signature_log`` is appended to
+    whenever a signature is stored or replaced, so a writer catches up with
+    what other processes stored since it last looked.
+    """
+    _execute_script(db, _M007)

@@ -1,21 +1,26 @@
 """The persistent reprint index: signatures, LSH bands, boilerplate counts, cluster rows.
 
 ``ReprintIndex`` does the I/O around the pure deciders in ``crawler.dedup``.
-It works inside the caller's transaction, so an article, its signature, its
-bands and every cluster row it changes are committed together or not at all.
+It works inside the caller's transaction, so an article, its signature and
+every cluster row it changes are committed together or not at all.
 
 Adding an article:
 
 1. Its edge blocks are counted per outlet; a block carried by
    ``boilerplate_min_articles`` articles of one outlet becomes boilerplate,
    and the earlier articles that carry it are signed again without it.
-2. Its signature and band keys are stored (documents too short to ever be
-   reprints stay out of the band table).
+2. Its signature is stored and logged in ``signature_log``; its band keys go
+   to the in-memory ``BandIndex`` (documents too short to ever be reprints
+   stay out of it).
 3. Candidates share a band key or the content hash. If the article copies a
    canonical published before it, it joins that cluster and nothing else
    changes. Otherwise the neighbourhood (the clusters of everything it copies,
    and of what they copy when they become canonical) is clustered again, so
    the clusters do not depend on the order articles arrive in.
+
+The band index is built from the stored signatures the first time a writer
+needs it, and before each use it reads the log entries other processes added
+since (a rebuild elsewhere, or many new entries, make it load afresh).
 """
 
 from __future__ import annotations
@@ -30,18 +35,20 @@ from datetime import UTC, datetime
 import numpy as np
 
 from crawler import dedup
-from crawler.dedup import DedupParams, IndexedDoc, Membership, PreparedText, Signature
+from crawler.dedup import (
+    BandIndex,
+    DedupParams,
+    IndexedDoc,
+    Membership,
+    PreparedText,
+    Signature,
+)
 from crawler.wire import agency_of_outlet
 
 #: Candidates beyond this many per article are ignored (the most band-sharing first).
 MAX_CANDIDATES = 1000
-#: Band keys held in ``lsh_bands_recent`` before they are merged into ``lsh_bands`` ...
-MERGE_BANDS = 250_000
-#: ... or this fraction of the keys in ``lsh_bands``, when that is more. A merge
-#: rewrites nearly every page of the big table (the keys are random), so a
-#: fixed batch would make each article cost more as the store grows; a batch
-#: proportional to the table keeps the merges' cost per article the same.
-MERGE_FRACTION = 8
+#: Signatures read at a time when the band index is loaded.
+LOAD_CHUNK = 50_000
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,14 @@ class ReprintIndex:
     def __init__(self, conn: sqlite3.Connection, params: DedupParams) -> None:
         self.conn = conn
         self.params = params
-        self._recent_bands: int | None = None  # counted on the first insert
-        self._big_bands: int | None = None  # estimated on the first insert
+        # The band keys of every signature, loaded on first use ...
+        self._bands: BandIndex | None = None
+        # ... up to this sequence number of signature_log, whose first entry
+        # was this one (a rebuild empties the log: the first entry changes).
+        self._logged = 0
+        self._first = 0
+        # Caught up in this write transaction: nobody else can write until it ends.
+        self._current = False
 
     # -- parameters ------------------------------------------------------------
 
@@ -162,46 +175,134 @@ class ReprintIndex:
     def _store_signature(
         self, article_id: int, signature: Signature, keys: np.ndarray | None = None
     ) -> None:
-        """Store the signature and band keys of an article that has none yet."""
+        """Store the signature of an article that has none yet, and index its band keys."""
         self.conn.execute(
             "INSERT INTO signatures (article_id, hashvalues, shingle_count, lede_hashvalues) "
             "VALUES (?, ?, ?, ?)",
             [article_id, signature.to_bytes(), signature.shingle_count, signature.lede_bytes()],
         )
+        self._log_signature(article_id, signature, keys)
+
+    def _log_signature(
+        self, article_id: int, signature: Signature, keys: np.ndarray | None
+    ) -> None:
+        bands = self._bands
+        if bands is not None:
+            self._catch_up(bands)  # before our entry, so nobody else's is skipped
+        seq = self.conn.execute(
+            "INSERT INTO signature_log (article_id) VALUES (?)", [article_id]
+        ).lastrowid
+        # Not loaded yet: the first load reads this signature with the others.
+        if bands is None or seq is None:
+            return
+        self._logged = seq
+        self._first = self._first or seq
         # Too short to ever be a reprint: keep it out of the candidate search.
         if signature.shingle_count >= self.params.min_shingles:
             if keys is None:
                 keys = dedup.band_keys(signature, self.params)
-            self.conn.executemany(
-                "INSERT OR IGNORE INTO lsh_bands_recent (bucket, article_id) VALUES (?, ?)",
-                [(k, article_id) for k in keys.tolist()],
-            )
-            if self._recent_bands is None:
-                self._recent_bands = self.conn.execute(
-                    "SELECT count(*) FROM lsh_bands_recent"
-                ).fetchone()[0]
-            self._recent_bands += len(keys)
-            if self._recent_bands >= self._merge_threshold():
-                self.merge_bands()
+            bands.add(article_id, keys)
 
-    def _merge_threshold(self) -> int:
-        if self._big_bands is None:
-            # Counting a table of millions of keys takes seconds; the highest
-            # signed article id times the keys per article is close enough.
-            top = self.conn.execute("SELECT max(article_id) FROM signatures").fetchone()[0]
-            self._big_bands = (top or 0) * (self.params.bands + self.params.lede_bands)
-        return max(MERGE_BANDS, self._big_bands // MERGE_FRACTION)
+    # -- the band index in memory ---------------------------------------------------
 
-    def merge_bands(self) -> None:
-        """Move the recent band keys into the big band table, in key order."""
-        self.conn.execute(
-            "INSERT OR IGNORE INTO lsh_bands (bucket, article_id) "
-            "SELECT bucket, article_id FROM lsh_bands_recent ORDER BY bucket, article_id"
+    def band_index(self) -> BandIndex:
+        """The band keys of every stored signature, up to date with the store."""
+        if self._bands is None:
+            self._load_bands()
+        else:
+            self._catch_up(self._bands)
+        assert self._bands is not None
+        return self._bands
+
+    def begin_write(self) -> None:
+        """A write transaction began: other processes may have written since the last one."""
+        self._current = False
+
+    def _catch_up(self, bands: BandIndex) -> None:
+        """Index what other processes logged since; load afresh after a rebuild elsewhere."""
+        if self._current:
+            return
+        self._current = True
+        first, last = self._log_ends()
+        if (first, last) == (self._first, self._logged):
+            return
+        new = 0
+        if first == self._first and last > self._logged:
+            new = self.conn.execute(
+                "SELECT count(*) FROM signature_log WHERE seq > ?", [self._logged]
+            ).fetchone()[0]
+        # Rebuilt (other first entry), or so many new entries that loading is cheaper.
+        if not new or new > LOAD_CHUNK + len(bands) // 52 // 4:
+            self._load_bands()
+            return
+        rows = self.conn.execute(
+            "SELECT s.article_id, s.hashvalues, s.shingle_count, s.lede_hashvalues "
+            "FROM signature_log l JOIN signatures s ON s.article_id = l.article_id "
+            "WHERE l.seq > ? AND s.shingle_count >= ?",
+            [self._logged, self.params.min_shingles],
         )
-        self.conn.execute("DELETE FROM lsh_bands_recent")
-        if self._big_bands is not None and self._recent_bands is not None:
-            self._big_bands += self._recent_bands
-        self._recent_bands = 0
+        for article_id, values, count, lede in rows:
+            signature = Signature.from_bytes(values, count, lede or b"")
+            bands.add(article_id, dedup.band_keys(signature, self.params))
+        self._logged = last
+
+    def _log_ends(self) -> tuple[int, int]:
+        # Two subqueries: SQLite answers each from the end of the index, but
+        # not min() and max() in one SELECT.
+        first, last = self.conn.execute(
+            "SELECT (SELECT coalesce(min(seq), 0) FROM signature_log), "
+            "(SELECT coalesce(max(seq), 0) FROM signature_log)"
+        ).fetchone()
+        return first, last
+
+    def _load_bands(self) -> None:
+        """Build the band index from every stored signature (numpy, in chunks)."""
+        first, last = self._log_ends()
+        cursor = self.conn.execute(
+            "SELECT article_id, hashvalues, lede_hashvalues FROM signatures "
+            "WHERE shingle_count >= ?",
+            [self.params.min_shingles],
+        )
+        width = self.params.lede_bands * self.params.lede_rows
+        packed = []
+        while rows := cursor.fetchmany(LOAD_CHUNK):
+            ids = np.array([r[0] for r in rows], dtype=np.int64)
+            values = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4")
+            values = values.reshape(len(rows), self.params.num_perm)
+            # Old or short ledes have no lede bands (as band_keys decides per signature).
+            full = np.array([len(r[2] or b"") >= 4 * width for r in rows], dtype=bool)
+            if full.any():
+                ledes = np.frombuffer(
+                    b"".join(r[2][: 4 * width] for r in rows if len(r[2] or b"") >= 4 * width),
+                    dtype="<u4",
+                ).reshape(-1, width)
+                keys = dedup.band_keys_many(values[full], ledes, self.params)
+                packed.append(BandIndex.pack(ids[full], keys))
+            if not full.all():
+                keys = dedup.band_keys_many(values[~full], None, self.params)
+                packed.append(BandIndex.pack(ids[~full], keys))
+        bands = BandIndex()
+        if packed:
+            bands.add_packed(np.concatenate(packed))
+        self._bands, self._first, self._logged = bands, first, last
+        self._current = True
+
+    def checkpoint(self) -> tuple[BandIndex | None, int, int]:
+        """What ``rewind`` needs to forget the writes of a transaction that fails."""
+        return self._bands, self._first, self._logged
+
+    def rewind(self, checkpoint: tuple[BandIndex | None, int, int]) -> None:
+        """The transaction since ``checkpoint`` was rolled back.
+
+        Its keys stay in memory (a key without its signature only yields a
+        candidate that verification drops); the log position goes back, so
+        that entries written later with the same numbers are read.
+        """
+        bands, first, logged = checkpoint
+        if bands is None or bands is not self._bands:
+            self._bands = None  # loaded or cleared inside the failed transaction: load again
+        else:
+            self._first, self._logged = first, logged
 
     def _replace_signature(self, article_id: int, signature: Signature) -> None:
         """Replace an article's signature (its boilerplate changed)."""
@@ -210,16 +311,21 @@ class ReprintIndex:
             "WHERE article_id = ?",
             [article_id],
         ).fetchone()
-        if row is not None:
-            # The band table has no index by article: delete the old keys one by one.
-            old = dedup.band_keys(Signature.from_bytes(row[0], row[1], row[2] or b""), self.params)
-            for table in ("lsh_bands", "lsh_bands_recent"):
-                self.conn.executemany(
-                    f"DELETE FROM {table} WHERE bucket = ? AND article_id = ?",
-                    [(k, article_id) for k in old.tolist()],
-                )
-            self.conn.execute("DELETE FROM signatures WHERE article_id = ?", [article_id])
-        self._store_signature(article_id, signature)
+        if row is None:
+            self._store_signature(article_id, signature)
+            return
+        self.conn.execute(
+            "UPDATE signatures SET hashvalues = ?, shingle_count = ?, lede_hashvalues = ? "
+            "WHERE article_id = ?",
+            [signature.to_bytes(), signature.shingle_count, signature.lede_bytes(), article_id],
+        )
+        # The old keys stay in the band index (verification reads the new
+        # signature); only the keys that changed are added.
+        old = dedup.band_keys(Signature.from_bytes(row[0], row[1], row[2] or b""), self.params)
+        if row[1] < self.params.min_shingles:
+            old = old[:0]
+        new = dedup.band_keys(signature, self.params)
+        self._log_signature(article_id, signature, new[~np.isin(new, old)])
 
     def _prepared_body(self, article_id: int) -> tuple[str, PreparedText]:
         outlet, body = self.conn.execute(
@@ -267,18 +373,10 @@ class ReprintIndex:
         on a large store with much shared phrasing an article may have
         hundreds of band candidates and only a few copies.
         """
-        keys = sorted(doc.bands)
         found: set[int] = set()
         if doc.signature.shingle_count >= self.params.min_shingles:
-            marks = ",".join("?" * len(keys))
-            hits = [
-                r[0]
-                for r in self.conn.execute(
-                    f"SELECT article_id FROM lsh_bands WHERE bucket IN ({marks}) UNION ALL "
-                    f"SELECT article_id FROM lsh_bands_recent WHERE bucket IN ({marks})",
-                    keys + keys,
-                )
-            ]
+            keys = np.fromiter(doc.bands, dtype=np.int64, count=len(doc.bands))
+            hits = self.band_index().query(keys)
             if len(hits) > MAX_CANDIDATES:
                 # A flood of candidates: keep those sharing the most bands.
                 hits = [i for i, _ in Counter(hits).most_common(MAX_CANDIDATES)]
@@ -532,8 +630,9 @@ class ReprintIndex:
 
     def clear(self) -> None:
         """Forget the whole index and every cluster (before a rebuild)."""
-        for table in ("lsh_bands", "lsh_bands_recent", "signatures", "outlet_lines", "clusters"):
+        for table in ("signatures", "signature_log", "outlet_lines", "clusters"):
             self.conn.execute(f"DELETE FROM {table}")
+        self._bands = None  # loaded again from the new signatures when next needed
         self.conn.execute(
             "UPDATE articles SET cluster_id = NULL, is_canonical = NULL, matched_to = NULL, "
             "jaccard = NULL, containment = NULL, dedup_rule = NULL"

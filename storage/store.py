@@ -293,6 +293,8 @@ class Store:
         is a savepoint: a failure undoes this write only, and the batch goes on.
         """
         conn = self.db.conn
+        # The reprint index keeps band keys in memory; it must hear of a rollback.
+        checkpoint = self.index.checkpoint()
         if conn.in_transaction:
             self._savepoints += 1
             name = f"wirecrawl_{self._savepoints}"
@@ -302,16 +304,19 @@ class Store:
             except BaseException:
                 conn.execute(f"ROLLBACK TO {name}")
                 conn.execute(f"RELEASE {name}")
+                self.index.rewind(checkpoint)
                 raise
             else:
                 conn.execute(f"RELEASE {name}")
             return
         conn.execute("BEGIN IMMEDIATE")
+        self.index.begin_write()
         try:
             yield conn
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            self.index.rewind(checkpoint)
             raise
         else:
             conn.execute("COMMIT")
@@ -425,21 +430,20 @@ class Store:
             self.index.rebuild(progress)
 
     def consistency_problems(self) -> list[str]:
-        """What is inconsistent between articles, signatures, bands and clusters (empty if all is).
+        """What is inconsistent between articles, signatures and clusters (empty if all is).
 
-        Every article has a signature and a cluster; every signature and band
-        belongs to an article; an article long enough to be a reprint has all
-        its bands; every cluster is named after its canonical member and its
-        size is its member count.
+        Every article has a signature and a cluster; every signature belongs to
+        an article and is in the signature log (which other writers catch up
+        from); every cluster is named after its canonical member and its size
+        is its member count.
         """
         checks = {
             "articles without a signature": "SELECT count(*) FROM articles a "
             "WHERE NOT EXISTS (SELECT 1 FROM signatures s WHERE s.article_id = a.id)",
             "signatures without an article": "SELECT count(*) FROM signatures s "
             "WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = s.article_id)",
-            "bands without a signature": "SELECT count(*) FROM (SELECT article_id FROM lsh_bands "
-            "UNION ALL SELECT article_id FROM lsh_bands_recent) b "
-            "WHERE NOT EXISTS (SELECT 1 FROM signatures s WHERE s.article_id = b.article_id)",
+            "signatures missing from the signature log": "SELECT count(*) FROM signatures s "
+            "WHERE NOT EXISTS (SELECT 1 FROM signature_log l WHERE l.article_id = s.article_id)",
             "articles without a cluster": "SELECT count(*) FROM articles a WHERE a.cluster_id IS "
             "NULL OR NOT EXISTS (SELECT 1 FROM clusters c WHERE c.id = a.cluster_id)",
             "clusters not named after their canonical": "SELECT count(*) FROM clusters c WHERE "
@@ -449,16 +453,10 @@ class Store:
             "(SELECT count(*) FROM articles a WHERE a.cluster_id = c.id)",
             "members matched to an article outside their cluster": "SELECT count(*) FROM "
             "articles a JOIN articles m ON m.id = a.matched_to WHERE m.cluster_id != a.cluster_id",
-            "signed articles with missing bands": "SELECT count(*) FROM signatures s LEFT JOIN "
-            "(SELECT article_id, count(*) AS n FROM (SELECT article_id FROM lsh_bands UNION ALL "
-            "SELECT article_id FROM lsh_bands_recent) GROUP BY article_id) b "
-            "ON b.article_id = s.article_id WHERE s.shingle_count >= ? AND coalesce(b.n, 0) < ?",
         }
-        bands = self.params.bands + self.params.lede_bands
         problems = []
         for label, sql in checks.items():
-            args = [self.params.min_shingles, bands] if "?" in sql else []
-            count = self.db.conn.execute(sql, args).fetchone()[0]
+            count = self.db.conn.execute(sql).fetchone()[0]
             if count:
                 problems.append(f"{count} {label}")
         return problems

@@ -30,6 +30,10 @@ def test_a_first_version_store_is_upgraded_in_place(tmp_path: Path) -> None:
     )
     for name, value in DEFAULT_PARAMS.index_record().items():
         db.execute("INSERT INTO dedup_params (name, value) VALUES (?, ?)", [name, value])
+    db.execute(
+        "INSERT INTO signatures (article_id, hashvalues, shingle_count) VALUES (1, ?, 3)",
+        [bytes(4 * DEFAULT_PARAMS.num_perm)],
+    )
     db.close()
     with Store.open(path) as store:
         applied = [r["name"] for r in store.db["_sqlite_migrations"].rows]
@@ -38,7 +42,10 @@ def test_a_first_version_store_is_upgraded_in_place(tmp_path: Path) -> None:
         assert feed == ("http://a.example/rss", "feed", 0)  # new columns get their defaults
         assert store.count("articles") == 1
         assert "feed_entries" in store.db.table_names()
-        assert "lsh_bands_recent" in store.db.table_names()
+        # The band tables gave way to keys in memory and a log of signatures.
+        assert not {"lsh_bands", "lsh_bands_recent"} & set(store.db.table_names())
+        log = store.db.conn.execute("SELECT article_id FROM signature_log").fetchall()
+        assert log == [(1,)]
     # Opening again applies nothing.
     conn = sqlite3.connect(path)
     count = conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from crawler import dedup
@@ -227,27 +228,105 @@ def test_mirror_at_another_url_joins_the_cluster(tmp_path: Path) -> None:
         assert b.membership == dedup.Membership(a.article_id, a.article_id, 1.0, 1.0)
 
 
-def test_band_tiers_merge_without_changing_clusters(
+def test_many_small_band_runs_give_the_same_clusters(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import storage.reprints
-
     corpus = shuffled(demo_corpus(), 9)
-    with ingest(tmp_path / "one-tier.db", corpus) as store:
+    with ingest(tmp_path / "default.db", corpus) as store:
         expected = partition(store)
-    # Merge the recent band keys into the big table every few articles.
-    monkeypatch.setattr(storage.reprints, "MERGE_BANDS", 150)
-    monkeypatch.setattr(storage.reprints, "MERGE_FRACTION", 10**9)
-    with ingest(tmp_path / "merged.db", corpus) as store:
+    # A run every two articles and levels twice the size of the one above: many merges.
+    monkeypatch.setattr(dedup.BandIndex, "TAIL_KEYS", 100)
+    monkeypatch.setattr(dedup.BandIndex, "FANOUT", 2)
+    with ingest(tmp_path / "runs.db", corpus) as store:
         assert partition(store) == expected
-        assert store.count("lsh_bands") > 0
-        assert store.count("lsh_bands_recent") < 150 + 60
+        levels = [run for run in store.index.band_index()._levels if run is not None]
+        assert len(levels) >= 2
+        assert_every_key_indexed(store)
         assert store.consistency_problems() == []
-    # Batches that grow with the big table (half of it here): fewer, larger merges.
-    monkeypatch.setattr(storage.reprints, "MERGE_FRACTION", 2)
-    with ingest(tmp_path / "growing.db", corpus) as store:
+
+
+def assert_every_key_indexed(store: Store) -> None:
+    """Each stored signature's current band keys all lead to its article."""
+    bands = store.index.band_index()
+    ids = [r[0] for r in store.db.conn.execute("SELECT article_id FROM signatures")]
+    for article_id, doc in store.index.load_docs(ids).items():
+        found = bands.query(np.array(sorted(doc.bands), dtype=np.int64))
+        assert found.count(article_id) == len(doc.bands) == 52
+
+
+def _reprint(article: Article, outlet: str, minutes: int) -> Article:
+    return replace(
+        article,
+        url=f"https://{outlet}/{article.url.rsplit('/', 1)[-1]}",
+        outlet=outlet,
+        published=(article.published or T0) + timedelta(minutes=minutes),
+    )
+
+
+def test_a_writer_sees_what_another_process_stored_meanwhile(tmp_path: Path) -> None:
+    """Two writers take turns on one file: each finds the other's articles as candidates."""
+    path = tmp_path / "shared.db"
+    first = Store.open(path)
+    second = Store.open(path)
+    try:
+        original = first.save_article(_story("tass.ru", 0))
+        assert len(first.index.band_index()) == 52  # loaded, holding the original
+        # The second process stores a copy of it, and a story of its own.
+        copy = second.save_article(_story("copier.example", 30, "MOSCOW - "))
+        assert copy.membership and copy.membership.cluster_id == original.article_id
+        story = replace(_story("second.example", 5), body=demo_corpus()[0].article.body)
+        own = second.save_article(story)
+        # The first finds the second's story without reopening the file.
+        again = first.save_article(_reprint(story, "third.example", 60))
+        assert again.membership and again.membership.cluster_id == own.article_id
+        assert first.consistency_problems() == []
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_rebuild_elsewhere_makes_a_writer_load_the_index_afresh(tmp_path: Path) -> None:
+    path = tmp_path / "rebuilt.db"
+    corpus = demo_corpus()
+    with ingest(path, corpus[:20]) as store:
+        expected_size = store.count("signatures")
+    writer = Store.open(path)
+    try:
+        stale = writer.index.band_index()
+        assert len(stale) == 52 * expected_size
+        with Store.open(path) as other:
+            other.rebuild_index()
+        # Twenty new log entries after a clear: the writer notices and loads again.
+        for item in corpus[20:]:
+            writer.save_article(item.article)
+        assert writer.index.band_index() is not stale
+        assert_every_key_indexed(writer)
+    finally:
+        writer.close()
+    with ingest(tmp_path / "straight.db", corpus) as store:
+        expected = partition(store)
+    with Store.open(path) as store:
         assert partition(store) == expected
-        assert store.count("lsh_bands") > 0
-        # Estimated from the signed articles: half of 59 articles' 52 keys each.
-        assert store.index._merge_threshold() >= len(corpus) * 52 // 2 > 150
-        assert store.consistency_problems() == []
+
+
+def test_a_rolled_back_article_leaves_the_log_position_right(tmp_path: Path) -> None:
+    """Sequence numbers of a rolled-back write are reused; the writer must read them again."""
+    path = tmp_path / "rollback.db"
+    first = Store.open(path)
+    second = Store.open(path)
+    try:
+        first.save_article(_story("tass.ru", 0))
+        with pytest.raises(RuntimeError), first.batch():
+            first.save_article(_story("copier.example", 30, "MOSCOW - "))
+            raise RuntimeError("the batch fails after its article was indexed")
+        assert first.count("articles") == 1
+        # The log numbers the failed batch used go to the second writer's article ...
+        story = replace(_story("other.example", 5), body=demo_corpus()[0].article.body)
+        own = second.save_article(story)
+        # ... and the first still finds it.
+        again = first.save_article(_reprint(story, "third.example", 60))
+        assert again.membership and again.membership.cluster_id == own.article_id
+        assert first.consistency_problems() == []
+    finally:
+        first.close()
+        second.close()

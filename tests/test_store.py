@@ -49,7 +49,7 @@ def test_new_store_has_schema_and_wal(db_path: Path) -> None:
             "clusters",
             "feeds",
             "signatures",
-            "lsh_bands",
+            "signature_log",
             "dedup_params",
             "crawl_runs",
             "fetch_log",
