@@ -195,6 +195,20 @@ class PreparedText:
     counts: tuple[int, ...] = ()
     #: Hash of each block checked for boilerplate (the blocks at both ends), by block index.
     edge_hashes: dict[int, int] = field(default_factory=dict)
+    #: The signature made ahead of the write (``presign``), if it was.
+    presigned: Presigned | None = None
+
+    def signed(
+        self, boilerplate: set[int] | frozenset[int], params: DedupParams
+    ) -> tuple[Signature, np.ndarray]:
+        """The signature and band keys of the blocks that are not ``boilerplate``.
+
+        Made ahead of time when they were and the boilerplate is the same.
+        """
+        if self.presigned is not None and self.presigned.boilerplate == boilerplate:
+            return self.presigned.signature, self.presigned.keys
+        signature = sign_hashes(kept_hashes(self, boilerplate), params)
+        return signature, band_keys(signature, params)
 
     @property
     def blocks(self) -> tuple[tuple[str, ...], ...]:
@@ -207,6 +221,18 @@ class PreparedText:
         return " ".join(" ".join(self.block_texts).split())
 
 
+@dataclass(frozen=True, eq=False)
+class Presigned:
+    """A signature made before the article's write, and the boilerplate it assumed."""
+
+    #: Hashes of the edge blocks left out as boilerplate.
+    boilerplate: frozenset[int]
+    #: The signature of the other blocks.
+    signature: Signature
+    #: Its band keys (``band_keys``).
+    keys: np.ndarray
+
+
 def _edge_hashes(
     block_texts: tuple[str, ...], counts: tuple[int, ...], params: DedupParams
 ) -> dict[int, int]:
@@ -217,7 +243,9 @@ def _edge_hashes(
     for index in sorted(indices):
         # A line of one or two words ("Share", a date) carries no story; leave it be.
         if counts[index] >= 3:
-            line = " ".join(block_texts[index].split())
+            line = block_texts[index]
+            if "  " in line or line[:1] == " " or line[-1:] == " ":
+                line = " ".join(line.split())
             digest = xxhash.xxh64_intdigest(line.encode("utf-8", "surrogatepass"), seed=_TOKEN_SEED)
             out[index] = _to_int64(digest)
     return out
@@ -408,12 +436,82 @@ def sign_hashes(tokens: np.ndarray, params: DedupParams = DEFAULT_PARAMS) -> Sig
 def sign_many(
     token_sets: Sequence[np.ndarray], params: DedupParams = DEFAULT_PARAMS
 ) -> list[Signature]:
-    """Signatures of many documents, given the word hashes of each (lede included)."""
-    shingles = [ngram_hashes(tokens, params.shingle_size) for tokens in token_sets]
-    ledes = [
-        ngram_hashes(tokens[: params.lede_words], params.shingle_size) for tokens in token_sets
+    """Signatures of many documents, given the word hashes of each (lede included).
+
+    The same values as ``signatures`` of each document's distinct n-grams and
+    of its first ``lede_words`` words' n-grams, with less numpy work per
+    document: the n-grams of the whole batch are combined and mixed at once,
+    and one (n-grams x permutations) matrix per document gives both the body
+    values (its minimum) and the lede values (the minimum of its first rows
+    and first columns). Repeated n-grams do not change a minimum, so only the
+    count needs the distinct ones.
+    """
+    n = params.shingle_size
+    a, b = _permutations(params)
+    width = params.lede_bands * params.lede_rows
+    lede_rows = max(1, params.lede_words - n + 1)
+    lengths = np.array([len(t) for t in token_sets], dtype=np.int64)
+    # A document shorter than n words (but not empty) is one shingle: sign those apart.
+    regular = lengths >= n
+    mixed = np.empty(0, dtype=np.uint32)
+    offsets = np.zeros(len(token_sets) + 1, dtype=np.int64)
+    if regular.any():
+        tokens = np.concatenate([t for t, r in zip(token_sets, regular, strict=True) if r])
+        spans = lengths[regular]
+        count = len(tokens) - n + 1
+        combined = np.zeros(count, dtype=np.uint64)
+        for offset in range(n):
+            combined += tokens[offset : offset + count] * _NGRAM_MULTIPLIERS[offset]
+        # Keep the n-grams that start and end inside one document.
+        starts = np.concatenate([[0], np.cumsum(spans)[:-1]])
+        per_doc = spans - n + 1
+        keep = np.repeat(starts - np.concatenate([[0], np.cumsum(per_doc)[:-1]]), per_doc)
+        keep += np.arange(int(per_doc.sum()))
+        folded = combined[keep]
+        mixed = _fmix32((folded ^ (folded >> np.uint64(32))).astype(np.uint32))
+        offsets[1:][regular] = per_doc
+        offsets = np.cumsum(offsets)
+    out: list[Signature] = []
+    for index, tokens in enumerate(token_sets):
+        if not regular[index]:
+            shingles = ngram_hashes(tokens, n)
+            lede = ngram_hashes(tokens[: params.lede_words], n)
+            body = _minhash(shingles, a, b)
+            out.append(Signature(body, len(shingles), _minhash(lede, a[:width], b[:width])))
+            continue
+        segment = mixed[offsets[index] : offsets[index + 1]]
+        values = np.multiply.outer(segment, a)
+        values += b
+        lede_values = values[:lede_rows, :width].min(axis=0)
+        # fmix32 is a bijection on 32-bit values: distinct mixed values are distinct n-grams.
+        ordered = np.sort(segment)
+        distinct = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
+        out.append(Signature(values.min(axis=0), distinct, lede_values))
+    return out
+
+
+def presign(
+    texts: Sequence[PreparedText],
+    boilerplates: Sequence[frozenset[int]],
+    params: DedupParams = DEFAULT_PARAMS,
+) -> list[PreparedText]:
+    """``texts`` with their signatures and band keys made now, without the given boilerplate.
+
+    Signing many documents in one pass, before the store's write lock is
+    taken, costs less than signing each between its database writes: numpy's
+    arrays, the permutations and numpy itself stay in the CPU caches, and the
+    band keys of all of them are one computation. The store checks the
+    boilerplate when it writes each article and signs again if it changed.
+    """
+    kept = [kept_hashes(t, b) for t, b in zip(texts, boilerplates, strict=True)]
+    signatures = sign_many(kept, params)
+    keys = band_keys_of(signatures, params)
+    return [
+        dataclasses.replace(text, presigned=Presigned(boilerplate, signature, text_keys))
+        for text, boilerplate, signature, text_keys in zip(
+            texts, boilerplates, signatures, keys, strict=True
+        )
     ]
-    return signatures(shingles, params, ledes)
 
 
 def datasketch_lean_minhash(signature: Signature, params: DedupParams = DEFAULT_PARAMS) -> Any:
@@ -466,7 +564,7 @@ def band_keys(signature: Signature, params: DedupParams = DEFAULT_PARAMS) -> np.
     return keys
 
 
-def band_keys_many(
+def band_key_matrix(
     hashvalues: np.ndarray, ledes: np.ndarray | None, params: DedupParams = DEFAULT_PARAMS
 ) -> np.ndarray:
     """``band_keys`` of many signatures at once: one row of keys per row of ``hashvalues``.
@@ -479,6 +577,29 @@ def band_keys_many(
         return keys
     lede = _keys(ledes, params.lede_bands, params.lede_rows, params.bands)
     return np.concatenate([keys, lede], axis=1)
+
+
+def band_keys_of(
+    signatures: Sequence[Signature], params: DedupParams = DEFAULT_PARAMS
+) -> list[np.ndarray]:
+    """``band_keys`` of each of ``signatures``, computed together."""
+    if not signatures:
+        return []
+    width = params.lede_bands * params.lede_rows
+    values = np.stack([s.hashvalues for s in signatures])
+    out: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * len(signatures)
+    with_lede = [i for i, s in enumerate(signatures) if len(s.lede) >= width]
+    without = [i for i, s in enumerate(signatures) if len(s.lede) < width]
+    if with_lede:
+        ledes = np.stack([signatures[i].lede[:width] for i in with_lede])
+        matrix = band_key_matrix(values[with_lede], ledes, params)
+        for i, keys in zip(with_lede, matrix, strict=True):
+            out[i] = keys
+    if without:
+        matrix = band_key_matrix(values[without], None, params)
+        for i, keys in zip(without, matrix, strict=True):
+            out[i] = keys
+    return out
 
 
 _LOW_HALF = np.uint64(0xFFFFFFFF)
@@ -504,21 +625,21 @@ class _Run:
         np.cumsum(np.bincount(prefixes, minlength=1 << bits), out=directory[1:])
         return cls(packed, bits, directory)
 
-    def ids_of(self, short: np.ndarray) -> list[int]:
-        """Article ids stored under any of the 32-bit keys ``short``."""
+    def lookup(self, short: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the 32-bit keys ``short`` are stored: (index into ``short``, article id) pairs."""
         prefixes = (short >> np.uint64(32 - self.bits)).astype(np.int64)
         starts = self.directory[prefixes]
         widths = self.directory[prefixes + 1] - starts
-        widest = int(widths.max())
+        widest = int(widths.max()) if len(widths) else 0
         if widest == 0:
-            return []
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint64)
         # Every slot holds a few keys: compare them all at once, no binary search.
         offsets = np.arange(widest)
         inside = offsets < widths[:, None]
         positions = np.where(inside, starts[:, None] + offsets, 0)
         values = self.packed[positions]
-        hits = inside & ((values >> np.uint64(32)) == short[:, None])
-        return (values[hits] & _LOW_HALF).tolist()
+        rows, columns = np.nonzero(inside & ((values >> np.uint64(32)) == short[:, None]))
+        return rows, values[rows, columns] & _LOW_HALF
 
 
 class BandIndex:
@@ -553,6 +674,9 @@ class BandIndex:
         self._tail_keys: list[np.ndarray] = []
         self._tail_ids: list[int] = []
         self._tail_size = 0
+        # What ``prefetch`` found in the runs, with the 32-bit keys as an array
+        # and as a list, by the bytes of the keys looked up.
+        self._prefetched: dict[bytes, tuple[list[int], np.ndarray, list[int]]] = {}
 
     def __len__(self) -> int:
         runs = sum(len(run.packed) for run in self._levels if run is not None)
@@ -563,10 +687,17 @@ class BandIndex:
         """The 32-bit form of 64-bit band keys, as the index holds them (as uint64)."""
         return keys.astype(np.uint64, copy=False) & _LOW_HALF
 
+    def _short(self, keys: np.ndarray) -> tuple[list[int] | None, np.ndarray, list[int]]:
+        """What ``prefetch`` found for ``keys`` (None if it did not), and their 32-bit forms."""
+        prefetched = self._prefetched.get(keys.tobytes())
+        if prefetched is not None:
+            return prefetched
+        short = self.short_keys(keys)
+        return None, short, short.tolist()
+
     def add(self, article_id: int, keys: np.ndarray) -> None:
         """Index one article's band keys (64-bit, as ``band_keys`` gives them)."""
-        short = self.short_keys(keys)
-        listed = short.tolist()
+        _, short, listed = self._short(keys)
         tail = self._tail
         shared = tail.keys() & listed
         if shared:
@@ -578,15 +709,20 @@ class BandIndex:
         self._tail_ids.append(article_id)
         self._tail_size += len(short)
         if self._tail_size >= self.TAIL_KEYS:
-            counts = [len(k) for k in self._tail_keys]
-            ids = np.repeat(np.array(self._tail_ids, dtype=np.uint64), counts)
-            packed = (np.concatenate(self._tail_keys) << np.uint64(32)) | ids
-            tail.clear()
-            self._tail_more.clear()
-            self._tail_keys.clear()
-            self._tail_ids.clear()
-            self._tail_size = 0
-            self._push(np.sort(packed))
+            self._flush_tail()
+
+    def _flush_tail(self) -> None:
+        if not self._tail_size:
+            return
+        counts = [len(k) for k in self._tail_keys]
+        ids = np.repeat(np.array(self._tail_ids, dtype=np.uint64), counts)
+        packed = (np.concatenate(self._tail_keys) << np.uint64(32)) | ids
+        self._tail.clear()
+        self._tail_more.clear()
+        self._tail_keys.clear()
+        self._tail_ids.clear()
+        self._tail_size = 0
+        self._push(np.sort(packed))
 
     @classmethod
     def pack(cls, article_ids: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -599,19 +735,51 @@ class BandIndex:
         if len(packed):
             self._push(np.sort(packed))
 
-    def query(self, keys: np.ndarray) -> list[int]:
-        """Ids of the articles sharing a key with ``keys``, once per shared key."""
-        short = self.short_keys(keys)
-        found: list[int] = []
+    def prefetch(self, keys: Sequence[np.ndarray]) -> None:
+        """Look up the keys of many articles in the sorted runs at once.
+
+        A later ``query`` of one of these arrays then reads only the dict of
+        the newest keys: one numpy pass for a batch instead of one per
+        article. Until the runs change (the dict becoming a run clears what
+        was fetched, so it is made a run now if the batch would fill it).
+        """
+        self._prefetched = {}
+        if not keys:
+            return
+        if self._tail_size + sum(len(k) for k in keys) >= self.TAIL_KEYS:
+            self._flush_tail()
+        lengths = [len(k) for k in keys]
+        short = self.short_keys(np.concatenate(keys))
+        owners = np.repeat(np.arange(len(keys)), lengths)
+        found: list[list[int]] = [[] for _ in keys]
         for run in self._levels:
             if run is not None:
-                found.extend(run.ids_of(short))
-        for key in self._tail.keys() & short.tolist():
+                rows, ids = run.lookup(short)
+                for owner, article_id in zip(owners[rows].tolist(), ids.tolist(), strict=True):
+                    found[owner].append(article_id)
+        ends = np.cumsum(lengths).tolist()
+        self._prefetched = {
+            k.tobytes(): (f, short[end - len(k) : end], short[end - len(k) : end].tolist())
+            for k, f, end in zip(keys, found, ends, strict=True)
+        }
+
+    def query(self, keys: np.ndarray) -> list[int]:
+        """Ids of the articles sharing a key with ``keys``, once per shared key."""
+        prefetched, short, listed = self._short(keys)
+        if prefetched is not None:
+            found = list(prefetched)
+        else:
+            found = []
+            for run in self._levels:
+                if run is not None:
+                    found.extend(run.lookup(short)[1].tolist())
+        for key in self._tail.keys() & listed:
             found.append(self._tail[key])
             found.extend(self._tail_more.get(key, ()))
         return found
 
     def _push(self, packed: np.ndarray) -> None:
+        self._prefetched = {}  # the runs change
         # Level i holds at most TAIL_KEYS * FANOUT ** (i + 1) keys. A run merges
         # into the first level it fits once merged with what is there; a full
         # level moves down into the next. Each key is copied about FANOUT / 2

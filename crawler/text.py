@@ -327,7 +327,9 @@ def _slow_document(blocks: Sequence[str]) -> FoldedDocument:
 def _fold_joined(joined: str) -> tuple[np.ndarray, np.ndarray]:
     """Code points of ``joined`` through the fold table; and where the slow path is needed."""
     raw = _encode(joined)
-    folded = _char_table()[0][np.minimum(raw, 0xFFFF)]
+    # take() with mode="clip" maps every astral code point to the last entry
+    # (fixed below) and skips the bounds checks and index copy of a[...].
+    folded = _char_table()[0].take(raw, mode="clip")
     astral = raw > 0xFFFF
     if astral.any():
         folded[astral] = [_fold_astral(int(code)) for code in raw[astral]]
@@ -348,7 +350,8 @@ def fold_documents(documents: Sequence[Sequence[str]]) -> list[FoldedDocument]:
     blocks_per_doc = [max(1, len(blocks)) for blocks in documents]
     joined = "\x1d".join("\x1e".join(blocks) for blocks in documents)
     expected_marks = sum(blocks_per_doc) - 1
-    if joined.count("\x1e") + joined.count("\x1d") != expected_marks or _MARKS.search(joined):
+    marks_found = joined.count("\x1e") + joined.count("\x1d")
+    if marks_found != expected_marks or _MARK_NEIGHBOURS.search(joined):
         # A block carries one of the marks (or its neighbours): blank them first.
         joined = "\x1d".join(
             "\x1e".join(_MARKS.sub(" ", b) for b in blocks) for blocks in documents
@@ -397,6 +400,7 @@ def fold_documents(documents: Sequence[Sequence[str]]) -> list[FoldedDocument]:
 
 # The two marks and their neighbours, which Python's str.split treats as whitespace.
 _MARKS = re.compile("[\x1c-\x1f]")
+_MARK_NEIGHBOURS = re.compile("[\x1c\x1f]")
 
 
 def fold_lines(lines: Iterable[str]) -> list[str]:

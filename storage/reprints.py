@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -169,8 +169,31 @@ class ReprintIndex:
     # -- signatures and bands ------------------------------------------------------
 
     def _sign(self, outlet: str, text: PreparedText) -> Signature:
-        tokens = dedup.kept_hashes(text, self._boilerplate(outlet, text))
-        return dedup.sign_hashes(tokens, self.params)
+        return text.signed(self._boilerplate(outlet, text), self.params)[0]
+
+    def presign(self, outlets: Sequence[str], texts: Sequence[PreparedText]) -> list[PreparedText]:
+        """Sign ``texts`` in one pass against the boilerplate known now (see ``dedup.presign``)."""
+        # The boilerplate among the batch's edge blocks: one query per outlet.
+        wanted: dict[str, set[int]] = {}
+        for outlet, text in zip(outlets, texts, strict=True):
+            if outlet and text.edge_hashes:
+                wanted.setdefault(outlet, set()).update(text.edge_hashes.values())
+        known: set[tuple[str, int]] = set()
+        for outlet, hashes in wanted.items():
+            for chunk in _chunks(sorted(hashes), 500):
+                rows = self.conn.execute(
+                    "SELECT line_hash FROM outlet_lines WHERE outlet = ? "
+                    f"AND line_hash IN ({','.join('?' * len(chunk))}) AND articles >= ?",
+                    [outlet, *chunk, self.params.boilerplate_min_articles],
+                )
+                known.update((outlet, r[0]) for r in rows)
+        boilerplates = [
+            frozenset(h for h in text.edge_hashes.values() if (outlet, h) in known)
+            for outlet, text in zip(outlets, texts, strict=True)
+        ]
+        signed = dedup.presign(texts, boilerplates, self.params)
+        self.band_index().prefetch([t.presigned.keys for t in signed if t.presigned is not None])
+        return signed
 
     def _store_signature(
         self, article_id: int, signature: Signature, keys: np.ndarray | None = None
@@ -276,10 +299,10 @@ class ReprintIndex:
                     b"".join(r[2][: 4 * width] for r in rows if len(r[2] or b"") >= 4 * width),
                     dtype="<u4",
                 ).reshape(-1, width)
-                keys = dedup.band_keys_many(values[full], ledes, self.params)
+                keys = dedup.band_key_matrix(values[full], ledes, self.params)
                 packed.append(BandIndex.pack(ids[full], keys))
             if not full.all():
-                keys = dedup.band_keys_many(values[~full], None, self.params)
+                keys = dedup.band_key_matrix(values[~full], None, self.params)
                 packed.append(BandIndex.pack(ids[~full], keys))
         bands = BandIndex()
         if packed:
@@ -365,7 +388,7 @@ class ReprintIndex:
                 docs[article_id] = (doc, cluster_id, bool(canonical))
         return docs
 
-    def candidate_ids(self, doc: IndexedDoc) -> set[int]:
+    def candidate_ids(self, doc: IndexedDoc, keys: np.ndarray | None = None) -> set[int]:
         """Articles sharing a band key or the content hash with ``doc`` (``doc`` excluded).
 
         Band candidates whose signatures cannot pass the Jaccard or
@@ -375,7 +398,8 @@ class ReprintIndex:
         """
         found: set[int] = set()
         if doc.signature.shingle_count >= self.params.min_shingles:
-            keys = np.fromiter(doc.bands, dtype=np.int64, count=len(doc.bands))
+            if keys is None:
+                keys = np.fromiter(doc.bands, dtype=np.int64, count=len(doc.bands))
             hits = self.band_index().query(keys)
             if len(hits) > MAX_CANDIDATES:
                 # A flood of candidates: keep those sharing the most bands.
@@ -462,8 +486,7 @@ class ReprintIndex:
         boilerplate: set[int] = set()
         if outlet:
             resign, boilerplate = self._count_edge_blocks(outlet, article_id, text)
-        signature = dedup.sign_hashes(dedup.kept_hashes(text, boilerplate), self.params)
-        keys = dedup.band_keys(signature, self.params)
+        signature, keys = text.signed(boilerplate, self.params)
         resign.discard(article_id)
         for other in sorted(resign):
             other_outlet, other_text = self._prepared_body(other)
@@ -471,7 +494,7 @@ class ReprintIndex:
         if resign:
             return Plan(None, resign, signature, keys)
         doc = IndexedDoc(article_id, signature, content_hash, order, frozenset(keys.tolist()))
-        neighbours = self._load(self.candidate_ids(doc))
+        neighbours = self._load(self.candidate_ids(doc, keys))
         decision = dedup.join_or_lead(
             doc, ((n, canonical) for n, _, canonical in neighbours.values()), self.params
         )
@@ -682,3 +705,8 @@ class ReprintIndex:
 
     def _signed_ids(self) -> list[int]:
         return [r[0] for r in self.conn.execute("SELECT article_id FROM signatures ORDER BY 1")]
+
+
+def _chunks(values: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

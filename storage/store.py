@@ -415,6 +415,7 @@ class Store:
         for start in range(0, len(articles), PREPARE_BATCH):
             chunk = articles[start : start + PREPARE_BATCH]
             texts += dedup.prepare_many([[b.text for b in a.body] for a in chunk], self.params)
+        texts = self.index.presign([a.outlet for a in articles], texts)
         with self.batch():
             return [
                 self.save_article(article, feed_id=feed_id, prepared=text)
