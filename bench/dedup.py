@@ -32,8 +32,9 @@ x 3 rows), verify, insert.
   whole). The full ingest's rate is printed beside it.
 
 Costs paid once per process (building the fold's character table, about
-0.2 s) are paid before the clocks start. Each figure is documents per second of one thread (CPU time of this process,
-which is single-threaded). Ratios are against the baselines of the same run.
+0.2 s) are paid before the clocks start. Each figure is documents per
+second of one thread (CPU time of this process, which is single-threaded).
+Ratios are against the baselines of the same run.
 """
 
 from __future__ import annotations
