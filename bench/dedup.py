@@ -23,7 +23,7 @@ x 3 rows), verify, insert.
 - ``wirecrawl``: our stage as `wirecrawl import` runs it, inside a real
   import into the SQLite store (commits every 500): fold and hash the words
   (``dedup.prepare_many``), n-grams, signatures and band keys for the batch
-  (``ReprintIndex.presign``), boilerplate counts, candidate query and
+  (``ReprintIndex.begin_batch``), boilerplate counts, candidate query and
   verification (``ReprintIndex.plan``), and the index insert: signature,
   log entry, band keys, cluster rows (``ReprintIndex.complete``). The stage's
   time is the CPU time spent inside those four calls, read around each
@@ -136,7 +136,7 @@ def full_ingest(store: Store, docs: list[Article]) -> float:
 #: The calls that make up the dedup stage (see the module docstring).
 STAGE_CALLS = [
     (dedup, "prepare_many"),
-    (ReprintIndex, "presign"),
+    (ReprintIndex, "begin_batch"),
     (ReprintIndex, "plan"),
     (ReprintIndex, "complete"),
 ]

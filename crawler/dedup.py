@@ -187,7 +187,7 @@ def check_index_params(stored: dict[str, str], params: DedupParams, store_name: 
 class PreparedText:
     """An article body cut into folded blocks, ready for boilerplate checks and shingling."""
 
-    #: Folded text of each body block (words separated by spaces).
+    #: Folded text of each body block (words separated by single spaces).
     block_texts: tuple[str, ...]
     #: Hash of every word, all blocks in order (uint64).
     hashes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
@@ -218,7 +218,7 @@ class PreparedText:
     @property
     def folded_text(self) -> str:
         """The whole body folded, words separated by single spaces (the search column)."""
-        return " ".join(" ".join(self.block_texts).split())
+        return " ".join(text for text in self.block_texts if text)
 
 
 @dataclass(frozen=True, eq=False)
@@ -244,8 +244,6 @@ def _edge_hashes(
         # A line of one or two words ("Share", a date) carries no story; leave it be.
         if counts[index] >= 3:
             line = block_texts[index]
-            if "  " in line or line[:1] == " " or line[-1:] == " ":
-                line = " ".join(line.split())
             digest = xxhash.xxh64_intdigest(line.encode("utf-8", "surrogatepass"), seed=_TOKEN_SEED)
             out[index] = _to_int64(digest)
     return out

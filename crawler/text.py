@@ -281,6 +281,13 @@ def _spans(codepoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
+def _ramps(lengths: np.ndarray) -> np.ndarray:
+    """0, 1, ..., n-1 for each n in ``lengths``, concatenated."""
+    total = int(lengths.sum())
+    firsts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.arange(total) - firsts
+
+
 def _encode(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
@@ -298,7 +305,7 @@ def word_hashes(folded_words: Sequence[str]) -> np.ndarray:
 class FoldedDocument:
     """One document folded for matching."""
 
-    #: Folded text of each block (words separated by spaces, possibly several).
+    #: Folded text of each block (words separated by single spaces).
     block_texts: tuple[str, ...]
     #: Hash of each word, all blocks in order (uint64).
     hashes: np.ndarray
@@ -313,7 +320,7 @@ class FoldedDocument:
     @property
     def text(self) -> str:
         """All folded words, single spaces between them."""
-        return " ".join(" ".join(self.block_texts).split())
+        return " ".join(text for text in self.block_texts if text)
 
 
 def _slow_document(blocks: Sequence[str]) -> FoldedDocument:
@@ -351,7 +358,7 @@ def fold_documents(documents: Sequence[Sequence[str]]) -> list[FoldedDocument]:
     joined = "\x1d".join("\x1e".join(blocks) for blocks in documents)
     expected_marks = sum(blocks_per_doc) - 1
     marks_found = joined.count("\x1e") + joined.count("\x1d")
-    if marks_found != expected_marks or _MARK_NEIGHBOURS.search(joined):
+    if marks_found != expected_marks or "\x1c" in joined or "\x1f" in joined:
         # A block carries one of the marks (or its neighbours): blank them first.
         joined = "\x1d".join(
             "\x1e".join(_MARKS.sub(" ", b) for b in blocks) for blocks in documents
@@ -377,11 +384,18 @@ def fold_documents(documents: Sequence[Sequence[str]]) -> list[FoldedDocument]:
     folded = folded[folded != 0]
     starts, ends = _spans(folded)
     hashes = hash_words(folded, starts, ends)
-    marks = np.flatnonzero((folded == BLOCK_MARK) | (folded == DOC_MARK))
+    is_mark = (folded == BLOCK_MARK) | (folded == DOC_MARK)
+    marks = np.flatnonzero(is_mark)
     block_offsets = np.concatenate([[0], np.cumsum(blocks_per_doc)])
-    counts = np.bincount(np.searchsorted(marks, starts), minlength=int(block_offsets[-1]))
+    block_of_word = np.searchsorted(marks, starts)
+    counts = np.bincount(block_of_word, minlength=int(block_offsets[-1]))
     word_offsets = np.concatenate([[0], np.cumsum(counts)])[block_offsets]
-    text = folded.tobytes().decode("utf-32-le", "surrogatepass")
+    # Keep the words, the marks, and one space between two words of one block.
+    keep = is_mark
+    keep[np.repeat(starts, ends - starts) + _ramps(ends - starts)] = True
+    between = ends[:-1][block_of_word[:-1] == block_of_word[1:]]
+    keep[between] = True
+    text = folded[keep].tobytes().decode("utf-32-le", "surrogatepass")
     out = []
     for index, document in enumerate(text.split("\x1d")):
         if not documents[index]:
@@ -400,7 +414,6 @@ def fold_documents(documents: Sequence[Sequence[str]]) -> list[FoldedDocument]:
 
 # The two marks and their neighbours, which Python's str.split treats as whitespace.
 _MARKS = re.compile("[\x1c-\x1f]")
-_MARK_NEIGHBOURS = re.compile("[\x1c\x1f]")
 
 
 def fold_lines(lines: Iterable[str]) -> list[str]:

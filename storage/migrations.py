@@ -16,7 +16,7 @@ Tables (columns are named so that ``SELECT`` and Datasette facets read naturally
 ``dedup_params``  the parameters the persisted reprint index was built with
 ``signatures``    MinHash signature of each article (the persistent index; band keys are
                   computed from it and held in memory by the writer)
-``signature_log`` every signature stored or replaced, in order (writers catch up from it)
+``signature_log`` signatures replaced after they were stored, and rebuilds (writers catch up)
 ``outlet_lines``  how many articles of an outlet carry a given edge block (boilerplate)
 ``feeds``         feeds and news sitemaps to poll, with conditional-request state and schedule
 ``feed_entries``  every entry a feed has listed, and the article stored for it
@@ -375,9 +375,8 @@ def m006_search_filter_indexes(db: Database) -> None:
 _M007 = """
 CREATE TABLE signature_log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,   -- never reused, even after a rebuild
-    article_id INTEGER NOT NULL              -- an article whose signature was stored or replaced
+    article_id INTEGER NOT NULL              -- an article whose signature was replaced (0: rebuilt)
 );
-INSERT INTO signature_log (article_id) SELECT article_id FROM signatures ORDER BY article_id;
 DROP TABLE lsh_bands;
 DROP TABLE lsh_bands_recent;
 """
@@ -390,9 +389,10 @@ def m007_band_index_in_memory(db: Database) -> None:
     The band tables took 52 random-key inserts per article into B-trees that
     outgrow any page cache, so each article cost more as the store grew. Band
     keys are a pure function of a signature, so a writer computes them from
-    ``signatures`` when it first needs them (numpy, about a second per 200,000
-    articles) and keeps them in memory. ``signature_log`` is appended to
-    whenever a signature is stored or replaced, so a writer catches up with
-    what other processes stored since it last looked.
+    ``signatures`` when it first needs them (numpy, about two seconds per
+    200,000 articles) and keeps them in memory. A writer catches up with what
+    other processes stored since it last looked from the signatures of newer
+    articles and from ``signature_log``, which lists the signatures replaced
+    (boilerplate found later) and marks each rebuild.
     """
     _execute_script(db, _M007)

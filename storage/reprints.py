@@ -9,9 +9,8 @@ Adding an article:
 1. Its edge blocks are counted per outlet; a block carried by
    ``boilerplate_min_articles`` articles of one outlet becomes boilerplate,
    and the earlier articles that carry it are signed again without it.
-2. Its signature is stored and logged in ``signature_log``; its band keys go
-   to the in-memory ``BandIndex`` (documents too short to ever be reprints
-   stay out of it).
+2. Its signature is stored; its band keys go to the in-memory ``BandIndex``
+   (documents too short to ever be reprints stay out of it).
 3. Candidates share a band key or the content hash. If the article copies a
    canonical published before it, it joins that cluster and nothing else
    changes. Otherwise the neighbourhood (the clusters of everything it copies,
@@ -19,8 +18,9 @@ Adding an article:
    the clusters do not depend on the order articles arrive in.
 
 The band index is built from the stored signatures the first time a writer
-needs it, and before each use it reads the log entries other processes added
-since (a rebuild elsewhere, or many new entries, make it load afresh).
+needs it. In each write transaction it first reads what other processes
+stored since: newer articles' signatures, and the signatures listed in
+``signature_log`` as replaced (a rebuild elsewhere makes it load afresh).
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -47,8 +48,21 @@ from crawler.wire import agency_of_outlet
 
 #: Candidates beyond this many per article are ignored (the most band-sharing first).
 MAX_CANDIDATES = 1000
+_T = TypeVar("_T")
+
 #: Signatures read at a time when the band index is loaded.
 LOAD_CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class _LogPosition:
+    """How far a writer's band index has read the store."""
+
+    #: The highest article id with a signature.
+    top: int
+    #: The first and last entries of ``signature_log`` (0 when empty).
+    first: int
+    last: int
 
 
 @dataclass(frozen=True)
@@ -87,12 +101,14 @@ class ReprintIndex:
         self.params = params
         # The band keys of every signature, loaded on first use ...
         self._bands: BandIndex | None = None
-        # ... up to this sequence number of signature_log, whose first entry
-        # was this one (a rebuild empties the log: the first entry changes).
-        self._logged = 0
-        self._first = 0
+        # ... as the store was at this position: the newest signed article and
+        # the first and last entries of signature_log (see _catch_up).
+        self._position = _LogPosition(0, 0, 0)
         # Caught up in this write transaction: nobody else can write until it ends.
         self._current = False
+        # Articles by content hash, for the hashes of the batch being added
+        # (read by begin_batch, extended as the batch is written).
+        self._same_content: dict[str, list[int]] | None = None
 
     # -- parameters ------------------------------------------------------------
 
@@ -122,36 +138,37 @@ class ReprintIndex:
         hashes = sorted(set(text.edge_hashes.values()))
         if not hashes:
             return set(), set()
-        marks = ",".join("?" * len(hashes))
-        known = {
-            line_hash: (count, pending)
-            for line_hash, count, pending in self.conn.execute(
-                "SELECT line_hash, articles, pending_ids FROM outlet_lines "
-                f"WHERE outlet = ? AND line_hash IN ({marks})",
-                [outlet, *hashes],
-            )
-        }
+        first_pending = json.dumps([article_id]) if threshold > 1 else None
+        values: list[object] = []
+        for line_hash in hashes:
+            values += [outlet, line_hash, first_pending]
+        # One statement counts every block: below the threshold a block keeps the
+        # ids of the articles carrying it; at the threshold it keeps them until
+        # they are read back here (to be signed again) and cleared below.
+        rows = self.conn.execute(
+            "INSERT INTO outlet_lines (outlet, line_hash, articles, pending_ids) VALUES "
+            + ", ".join(["(?, ?, 1, ?)"] * len(hashes))
+            + " ON CONFLICT (outlet, line_hash) DO UPDATE SET articles = articles + 1, "
+            "pending_ids = CASE WHEN articles + 1 < ? "
+            "THEN json_insert(coalesce(pending_ids, '[]'), '$[#]', ?) "
+            "WHEN articles + 1 = ? THEN pending_ids END "
+            "RETURNING line_hash, articles, pending_ids",
+            [*values, threshold, article_id, threshold],
+        ).fetchall()
         to_resign: set[int] = set()
         boilerplate: set[int] = set()
-        updates = []
-        for line_hash in hashes:
-            count, pending_json = known.get(line_hash, (0, None))
-            count += 1
-            pending = json.loads(pending_json) if pending_json else []
+        crossed = []
+        for line_hash, count, pending in rows:
             if count >= threshold:
                 boilerplate.add(line_hash)
-                if count == threshold:
-                    to_resign.update(pending)
-                pending = []
-            else:
-                pending.append(article_id)
-            updates.append((outlet, line_hash, count, json.dumps(pending) if pending else None))
-        self.conn.executemany(
-            "INSERT INTO outlet_lines (outlet, line_hash, articles, pending_ids) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (outlet, line_hash) DO UPDATE SET "
-            "articles = excluded.articles, pending_ids = excluded.pending_ids",
-            updates,
-        )
+                if count == threshold and pending:
+                    to_resign.update(json.loads(pending))
+                    crossed.append((outlet, line_hash))
+        if crossed:
+            self.conn.executemany(
+                "UPDATE outlet_lines SET pending_ids = NULL WHERE outlet = ? AND line_hash = ?",
+                crossed,
+            )
         return to_resign, boilerplate
 
     def _boilerplate(self, outlet: str, text: PreparedText) -> set[int]:
@@ -171,8 +188,19 @@ class ReprintIndex:
     def _sign(self, outlet: str, text: PreparedText) -> Signature:
         return text.signed(self._boilerplate(outlet, text), self.params)[0]
 
-    def presign(self, outlets: Sequence[str], texts: Sequence[PreparedText]) -> list[PreparedText]:
-        """Sign ``texts`` in one pass against the boilerplate known now (see ``dedup.presign``)."""
+    def begin_batch(
+        self,
+        outlets: Sequence[str],
+        texts: Sequence[PreparedText],
+        content_hashes: Sequence[str],
+    ) -> list[PreparedText]:
+        """Get ready to add a batch of articles in this write transaction.
+
+        Signs ``texts`` in one pass against the boilerplate known now (see
+        ``dedup.presign``), looks their band keys up in the band index's sorted
+        runs, and reads which stored articles share their content hashes, all
+        at once. ``end_batch`` forgets what was read.
+        """
         # The boilerplate among the batch's edge blocks: one query per outlet.
         wanted: dict[str, set[int]] = {}
         for outlet, text in zip(outlets, texts, strict=True):
@@ -193,33 +221,46 @@ class ReprintIndex:
         ]
         signed = dedup.presign(texts, boilerplates, self.params)
         self.band_index().prefetch([t.presigned.keys for t in signed if t.presigned is not None])
+        same_content: dict[str, list[int]] = {h: [] for h in content_hashes}
+        for hashes_chunk in _chunks(sorted(same_content), 500):
+            rows = self.conn.execute(
+                "SELECT content_hash, id FROM articles "
+                f"WHERE content_hash IN ({','.join('?' * len(hashes_chunk))})",
+                hashes_chunk,
+            )
+            for content_hash, article_id in rows:
+                same_content[content_hash].append(article_id)
+        self._same_content = same_content
         return signed
+
+    def end_batch(self) -> None:
+        """The batch is written (or given up): drop what ``begin_batch`` read."""
+        self._same_content = None
+        if self._bands is not None:
+            self._bands.prefetch([])
 
     def _store_signature(
         self, article_id: int, signature: Signature, keys: np.ndarray | None = None
     ) -> None:
         """Store the signature of an article that has none yet, and index its band keys."""
+        bands = self._bands
+        if bands is not None:
+            self._catch_up(bands)  # before our write, so nobody else's is skipped
         self.conn.execute(
             "INSERT INTO signatures (article_id, hashvalues, shingle_count, lede_hashvalues) "
             "VALUES (?, ?, ?, ?)",
             [article_id, signature.to_bytes(), signature.shingle_count, signature.lede_bytes()],
         )
-        self._log_signature(article_id, signature, keys)
-
-    def _log_signature(
-        self, article_id: int, signature: Signature, keys: np.ndarray | None
-    ) -> None:
-        bands = self._bands
-        if bands is not None:
-            self._catch_up(bands)  # before our entry, so nobody else's is skipped
-        seq = self.conn.execute(
-            "INSERT INTO signature_log (article_id) VALUES (?)", [article_id]
-        ).lastrowid
         # Not loaded yet: the first load reads this signature with the others.
-        if bands is None or seq is None:
+        if bands is None:
             return
-        self._logged = seq
-        self._first = self._first or seq
+        position = self._position
+        self._position = _LogPosition(max(position.top, article_id), position.first, position.last)
+        self._index_keys(bands, article_id, signature, keys)
+
+    def _index_keys(
+        self, bands: BandIndex, article_id: int, signature: Signature, keys: np.ndarray | None
+    ) -> None:
         # Too short to ever be a reprint: keep it out of the candidate search.
         if signature.shingle_count >= self.params.min_shingles:
             if keys is None:
@@ -241,91 +282,105 @@ class ReprintIndex:
         """A write transaction began: other processes may have written since the last one."""
         self._current = False
 
+    def _read_position(self) -> _LogPosition:
+        # Subqueries: SQLite answers each max() and min() from the end of an
+        # index, but not several aggregates in one SELECT.
+        top, first, last = self.conn.execute(
+            "SELECT (SELECT coalesce(max(article_id), 0) FROM signatures), "
+            "(SELECT coalesce(min(seq), 0) FROM signature_log), "
+            "(SELECT coalesce(max(seq), 0) FROM signature_log)"
+        ).fetchone()
+        return _LogPosition(top, first, last)
+
     def _catch_up(self, bands: BandIndex) -> None:
-        """Index what other processes logged since; load afresh after a rebuild elsewhere."""
+        """Index what other processes stored since; load afresh after a rebuild elsewhere.
+
+        New articles have higher ids than every signed one, so their
+        signatures are those above the newest we know. A signature replaced
+        later (its boilerplate changed) is logged in ``signature_log``. A
+        rebuild empties the log and starts it again with a mark, so its first
+        entry changes.
+        """
         if self._current:
             return
         self._current = True
-        first, last = self._log_ends()
-        if (first, last) == (self._first, self._logged):
+        now = self._read_position()
+        known = self._position
+        if now == known:
             return
-        new = 0
-        if first == self._first and last > self._logged:
-            new = self.conn.execute(
-                "SELECT count(*) FROM signature_log WHERE seq > ?", [self._logged]
-            ).fetchone()[0]
-        # Rebuilt (other first entry), or so many new entries that loading is cheaper.
-        if not new or new > LOAD_CHUNK + len(bands) // 52 // 4:
+        if now.first != known.first or now.top < known.top or now.last < known.last:
             self._load_bands()
             return
-        rows = self.conn.execute(
-            "SELECT s.article_id, s.hashvalues, s.shingle_count, s.lede_hashvalues "
+        replaced = self.conn.execute(
+            "SELECT s.article_id, s.hashvalues, s.lede_hashvalues "
             "FROM signature_log l JOIN signatures s ON s.article_id = l.article_id "
             "WHERE l.seq > ? AND s.shingle_count >= ?",
-            [self._logged, self.params.min_shingles],
+            [known.last, self.params.min_shingles],
         )
-        for article_id, values, count, lede in rows:
-            signature = Signature.from_bytes(values, count, lede or b"")
-            bands.add(article_id, dedup.band_keys(signature, self.params))
-        self._logged = last
-
-    def _log_ends(self) -> tuple[int, int]:
-        # Two subqueries: SQLite answers each from the end of the index, but
-        # not min() and max() in one SELECT.
-        first, last = self.conn.execute(
-            "SELECT (SELECT coalesce(min(seq), 0) FROM signature_log), "
-            "(SELECT coalesce(max(seq), 0) FROM signature_log)"
-        ).fetchone()
-        return first, last
+        added = self.conn.execute(
+            "SELECT article_id, hashvalues, lede_hashvalues FROM signatures "
+            "WHERE article_id > ? AND shingle_count >= ?",
+            [known.top, self.params.min_shingles],
+        )
+        for cursor in (replaced, added):
+            while rows := cursor.fetchmany(LOAD_CHUNK):
+                bands.add_packed(self._packed_keys(rows))
+        self._position = now
 
     def _load_bands(self) -> None:
         """Build the band index from every stored signature (numpy, in chunks)."""
-        first, last = self._log_ends()
+        position = self._read_position()
         cursor = self.conn.execute(
             "SELECT article_id, hashvalues, lede_hashvalues FROM signatures "
             "WHERE shingle_count >= ?",
             [self.params.min_shingles],
         )
-        width = self.params.lede_bands * self.params.lede_rows
         packed = []
         while rows := cursor.fetchmany(LOAD_CHUNK):
-            ids = np.array([r[0] for r in rows], dtype=np.int64)
-            values = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4")
-            values = values.reshape(len(rows), self.params.num_perm)
-            # Old or short ledes have no lede bands (as band_keys decides per signature).
-            full = np.array([len(r[2] or b"") >= 4 * width for r in rows], dtype=bool)
-            if full.any():
-                ledes = np.frombuffer(
-                    b"".join(r[2][: 4 * width] for r in rows if len(r[2] or b"") >= 4 * width),
-                    dtype="<u4",
-                ).reshape(-1, width)
-                keys = dedup.band_key_matrix(values[full], ledes, self.params)
-                packed.append(BandIndex.pack(ids[full], keys))
-            if not full.all():
-                keys = dedup.band_key_matrix(values[~full], None, self.params)
-                packed.append(BandIndex.pack(ids[~full], keys))
+            packed.append(self._packed_keys(rows))
         bands = BandIndex()
         if packed:
             bands.add_packed(np.concatenate(packed))
-        self._bands, self._first, self._logged = bands, first, last
+        self._bands, self._position = bands, position
         self._current = True
 
-    def checkpoint(self) -> tuple[BandIndex | None, int, int]:
-        """What ``rewind`` needs to forget the writes of a transaction that fails."""
-        return self._bands, self._first, self._logged
+    def _packed_keys(self, rows: list[tuple[int, bytes, bytes | None]]) -> np.ndarray:
+        """Band index entries of stored signatures (article id, values, lede values)."""
+        width = self.params.lede_bands * self.params.lede_rows
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        values = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4")
+        values = values.reshape(len(rows), self.params.num_perm)
+        # Old or short ledes have no lede bands (as band_keys decides per signature).
+        full = np.array([len(r[2] or b"") >= 4 * width for r in rows], dtype=bool)
+        packed = []
+        if full.any():
+            ledes = np.frombuffer(
+                b"".join((r[2] or b"")[: 4 * width] for r, f in zip(rows, full, strict=True) if f),
+                dtype="<u4",
+            ).reshape(-1, width)
+            keys = dedup.band_key_matrix(values[full], ledes, self.params)
+            packed.append(BandIndex.pack(ids[full], keys))
+        if not full.all():
+            keys = dedup.band_key_matrix(values[~full], None, self.params)
+            packed.append(BandIndex.pack(ids[~full], keys))
+        return np.concatenate(packed)
 
-    def rewind(self, checkpoint: tuple[BandIndex | None, int, int]) -> None:
+    def checkpoint(self) -> tuple[BandIndex | None, _LogPosition]:
+        """What ``rewind`` needs to forget the writes of a transaction that fails."""
+        return self._bands, self._position
+
+    def rewind(self, checkpoint: tuple[BandIndex | None, _LogPosition]) -> None:
         """The transaction since ``checkpoint`` was rolled back.
 
         Its keys stay in memory (a key without its signature only yields a
-        candidate that verification drops); the log position goes back, so
-        that entries written later with the same numbers are read.
+        candidate that verification drops); the position goes back, so that
+        articles and log entries written later with the same numbers are read.
         """
-        bands, first, logged = checkpoint
+        bands, position = checkpoint
         if bands is None or bands is not self._bands:
             self._bands = None  # loaded or cleared inside the failed transaction: load again
         else:
-            self._first, self._logged = first, logged
+            self._position = position
 
     def _replace_signature(self, article_id: int, signature: Signature) -> None:
         """Replace an article's signature (its boilerplate changed)."""
@@ -342,13 +397,23 @@ class ReprintIndex:
             "WHERE article_id = ?",
             [signature.to_bytes(), signature.shingle_count, signature.lede_bytes(), article_id],
         )
+        bands = self._bands
+        if bands is not None:
+            self._catch_up(bands)  # before our entry, so nobody else's is skipped
+        seq = self.conn.execute(
+            "INSERT INTO signature_log (article_id) VALUES (?)", [article_id]
+        ).lastrowid
+        if bands is None or seq is None:
+            return
+        position = self._position
+        self._position = _LogPosition(position.top, position.first or seq, seq)
         # The old keys stay in the band index (verification reads the new
         # signature); only the keys that changed are added.
         old = dedup.band_keys(Signature.from_bytes(row[0], row[1], row[2] or b""), self.params)
         if row[1] < self.params.min_shingles:
             old = old[:0]
         new = dedup.band_keys(signature, self.params)
-        self._log_signature(article_id, signature, new[~np.isin(new, old)])
+        self._index_keys(bands, article_id, signature, new[~np.isin(new, old)])
 
     def _prepared_body(self, article_id: int) -> tuple[str, PreparedText]:
         outlet, body = self.conn.execute(
@@ -405,10 +470,16 @@ class ReprintIndex:
                 # A flood of candidates: keep those sharing the most bands.
                 hits = [i for i, _ in Counter(hits).most_common(MAX_CANDIDATES)]
             found.update(self._plausible(doc, set(hits) - {doc.article_id}))
-        rows = self.conn.execute(
-            "SELECT id FROM articles WHERE content_hash = ?", [doc.content_hash]
-        )
-        found.update(r[0] for r in rows)
+        same = self._same_content
+        if same is not None and doc.content_hash in same:
+            # Read for the batch (a rolled-back id left here is only a candidate
+            # more, and verification reads its real content hash).
+            found.update(same[doc.content_hash])
+        else:
+            rows = self.conn.execute(
+                "SELECT id FROM articles WHERE content_hash = ?", [doc.content_hash]
+            )
+            found.update(r[0] for r in rows)
         found.discard(doc.article_id)
         return found
 
@@ -515,12 +586,18 @@ class ReprintIndex:
             "dedup_rule": self.params.label,
         }
 
-    def complete(self, article_id: int, plan: Plan) -> IndexOutcome:
-        """Write the signature, bands and cluster rows once the article's row exists."""
+    def complete(self, article_id: int, plan: Plan, row: Mapping[str, Any]) -> IndexOutcome:
+        """Write the signature, bands and cluster rows once the article's row exists.
+
+        ``row`` holds the article's columns as just written (a new cluster of
+        one is made from them rather than read back).
+        """
         self._store_signature(article_id, plan.signature, plan.keys)
+        if self._same_content is not None:
+            self._same_content.setdefault(row["content_hash"], []).append(article_id)
         decision = plan.decision
         if decision is not None and decision.is_canonical:
-            self._insert_singleton_cluster(article_id)
+            self._insert_singleton_cluster(article_id, row)
             return IndexOutcome(decision, 0)
         if decision is not None:
             self.refresh_clusters([decision.cluster_id])
@@ -528,14 +605,23 @@ class ReprintIndex:
         result, moved = self.recluster({article_id} | plan.resign)
         return IndexOutcome(result[article_id], moved)
 
-    def _insert_singleton_cluster(self, article_id: int) -> None:
+    def _insert_singleton_cluster(self, article_id: int, row: Mapping[str, Any]) -> None:
         """A new article that copies nothing is a cluster of its own."""
         self.conn.execute(
             "INSERT INTO clusters (id, canonical_article_id, size, first_published_at, "
             "first_published_at_utc, last_published_at_utc, first_seen_at, wire_agency, "
-            "language, outlets, updated_at) SELECT id, id, 1, published_at, published_at_utc, "
-            "published_at_utc, stored_at, wire_agency, language, 1, ? FROM articles WHERE id = ?",
-            [_now(), article_id],
+            "language, outlets, updated_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, 1, ?)",
+            [
+                article_id,
+                article_id,
+                row["published_at"],
+                row["published_at_utc"],
+                row["published_at_utc"],
+                row["stored_at"],
+                row["wire_agency"],
+                row["language"],
+                _now(),
+            ],
         )
 
     def recluster(self, seeds: set[int]) -> tuple[dict[int, Membership], int]:
@@ -655,6 +741,8 @@ class ReprintIndex:
         """Forget the whole index and every cluster (before a rebuild)."""
         for table in ("signatures", "signature_log", "outlet_lines", "clusters"):
             self.conn.execute(f"DELETE FROM {table}")
+        # The mark tells other writers their band keys are stale (see _catch_up).
+        self.conn.execute("INSERT INTO signature_log (article_id) VALUES (0)")
         self._bands = None  # loaded again from the new signatures when next needed
         self.conn.execute(
             "UPDATE articles SET cluster_id = NULL, is_canonical = NULL, matched_to = NULL, "
@@ -707,6 +795,6 @@ class ReprintIndex:
         return [r[0] for r in self.conn.execute("SELECT article_id FROM signatures ORDER BY 1")]
 
 
-def _chunks(values: list[int], size: int) -> Iterator[list[int]]:
+def _chunks(values: list[_T], size: int) -> Iterator[list[_T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]

@@ -401,13 +401,13 @@ class Store:
             columns = ", ".join(row)
             marks = ", ".join("?" for _ in row)
             conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values()))
-            outcome = self.index.complete(article_id, plan)
+            outcome = self.index.complete(article_id, plan, row)
             return SaveResult(article_id, True, outcome.membership, outcome.moved)
 
     def save_articles(
         self, articles: Sequence[Article], *, feed_id: int | None = None
     ) -> list[SaveResult]:
-        """Store many articles: their bodies are folded together, then each is saved.
+        """Store many articles: their bodies are folded and signed together, then each is saved.
 
         One commit for all of them; each article stays atomic on its own.
         """
@@ -415,12 +415,17 @@ class Store:
         for start in range(0, len(articles), PREPARE_BATCH):
             chunk = articles[start : start + PREPARE_BATCH]
             texts += dedup.prepare_many([[b.text for b in a.body] for a in chunk], self.params)
-        texts = self.index.presign([a.outlet for a in articles], texts)
         with self.batch():
-            return [
-                self.save_article(article, feed_id=feed_id, prepared=text)
-                for article, text in zip(articles, texts, strict=True)
-            ]
+            texts = self.index.begin_batch(
+                [a.outlet for a in articles], texts, [a.content_hash for a in articles]
+            )
+            try:
+                return [
+                    self.save_article(article, feed_id=feed_id, prepared=text)
+                    for article, text in zip(articles, texts, strict=True)
+                ]
+            finally:
+                self.index.end_batch()
 
     def rebuild_index(self, progress: Callable[[str, int, int], None] | None = None) -> None:
         """Recompute the reprint index and every cluster with this version's parameters.
@@ -434,17 +439,14 @@ class Store:
         """What is inconsistent between articles, signatures and clusters (empty if all is).
 
         Every article has a signature and a cluster; every signature belongs to
-        an article and is in the signature log (which other writers catch up
-        from); every cluster is named after its canonical member and its size
-        is its member count.
+        an article; every cluster is named after its canonical member and its
+        size is its member count.
         """
         checks = {
             "articles without a signature": "SELECT count(*) FROM articles a "
             "WHERE NOT EXISTS (SELECT 1 FROM signatures s WHERE s.article_id = a.id)",
             "signatures without an article": "SELECT count(*) FROM signatures s "
             "WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = s.article_id)",
-            "signatures missing from the signature log": "SELECT count(*) FROM signatures s "
-            "WHERE NOT EXISTS (SELECT 1 FROM signature_log l WHERE l.article_id = s.article_id)",
             "articles without a cluster": "SELECT count(*) FROM articles a WHERE a.cluster_id IS "
             "NULL OR NOT EXISTS (SELECT 1 FROM clusters c WHERE c.id = a.cluster_id)",
             "clusters not named after their canonical": "SELECT count(*) FROM clusters c WHERE "
