@@ -25,8 +25,9 @@ x 3 rows), verify, insert.
   (``dedup.prepare_many``), n-grams, signatures and band keys for the batch
   (``ReprintIndex.begin_batch``), boilerplate counts, candidate query and
   verification (``ReprintIndex.plan``), and the index insert: signature,
-  log entry, band keys, cluster rows (``ReprintIndex.complete``). The stage's
-  time is the CPU time spent inside those four calls, read around each
+  band keys, cluster rows (``ReprintIndex.complete``), and the batch's outlet
+  block counts (``ReprintIndex.end_batch``). The stage's time is the CPU
+  time spent inside those calls, read around each
   call; the article row and its search indexes are written between them and
   are the store's cost, not the stage's (``bench/ingest.py`` measures the
   whole). The full ingest's rate is printed beside it.
@@ -139,6 +140,7 @@ STAGE_CALLS = [
     (ReprintIndex, "begin_batch"),
     (ReprintIndex, "plan"),
     (ReprintIndex, "complete"),
+    (ReprintIndex, "end_batch"),
 ]
 
 

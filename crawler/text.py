@@ -268,8 +268,11 @@ def hash_words(codepoints: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> 
         return np.empty(0, dtype=np.uint64)
     forward, backward = _hash_powers(len(codepoints) + 1)
     with np.errstate(over="ignore"):
-        weighted = codepoints.astype(np.uint64) * forward[: len(codepoints)]
-        prefix = np.concatenate([np.zeros(1, np.uint64), np.cumsum(weighted, dtype=np.uint64)])
+        weighted = codepoints.astype(np.uint64)
+        weighted *= forward[: len(codepoints)]
+        prefix = np.empty(len(codepoints) + 1, dtype=np.uint64)
+        prefix[0] = 0
+        np.cumsum(weighted, dtype=np.uint64, out=prefix[1:])
         raw = (prefix[ends] - prefix[starts]) * backward[starts]
         raw += (ends - starts).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
         return _fmix64(raw)
@@ -279,13 +282,6 @@ def _spans(codepoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     letter = (codepoints != _SPACE) & (codepoints != BLOCK_MARK) & (codepoints != DOC_MARK)
     edges = np.diff(letter.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-
-
-def _ramps(lengths: np.ndarray) -> np.ndarray:
-    """0, 1, ..., n-1 for each n in ``lengths``, concatenated."""
-    total = int(lengths.sum())
-    firsts = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return np.arange(total) - firsts
 
 
 def _encode(text: str) -> np.ndarray:
@@ -384,17 +380,14 @@ def fold_documents(documents: Sequence[Sequence[str]]) -> list[FoldedDocument]:
     folded = folded[folded != 0]
     starts, ends = _spans(folded)
     hashes = hash_words(folded, starts, ends)
-    is_mark = (folded == BLOCK_MARK) | (folded == DOC_MARK)
-    marks = np.flatnonzero(is_mark)
+    marks = np.flatnonzero((folded == BLOCK_MARK) | (folded == DOC_MARK))
     block_offsets = np.concatenate([[0], np.cumsum(blocks_per_doc)])
     block_of_word = np.searchsorted(marks, starts)
     counts = np.bincount(block_of_word, minlength=int(block_offsets[-1]))
     word_offsets = np.concatenate([[0], np.cumsum(counts)])[block_offsets]
     # Keep the words, the marks, and one space between two words of one block.
-    keep = is_mark
-    keep[np.repeat(starts, ends - starts) + _ramps(ends - starts)] = True
-    between = ends[:-1][block_of_word[:-1] == block_of_word[1:]]
-    keep[between] = True
+    keep = folded != _SPACE
+    keep[ends[:-1][block_of_word[:-1] == block_of_word[1:]]] = True
     text = folded[keep].tobytes().decode("utf-32-le", "surrogatepass")
     out = []
     for index, document in enumerate(text.split("\x1d")):

@@ -93,6 +93,61 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+_LineKey = tuple[str, int]
+_LineState = tuple[int, tuple[int, ...]]
+
+
+class _BatchLines:
+    """Outlet block counts while a batch is written: kept here, stored once at its end.
+
+    Each article's blocks would otherwise cost a statement of random-key
+    writes. ``base`` holds the rows of every block of the batch as the batch
+    began; the journal lists each count since, so that a rolled-back article's
+    counts can be taken back.
+    """
+
+    def __init__(self, threshold: int, base: dict[_LineKey, _LineState]) -> None:
+        self.threshold = threshold
+        self.base = base
+        self.journal: list[tuple[_LineKey, int]] = []
+        self.view: dict[_LineKey, _LineState] = dict(base)
+
+    def count(self, key: _LineKey, article_id: int) -> tuple[int, tuple[int, ...]]:
+        """One more article carries the block: its count, and who to sign again now."""
+        self.journal.append((key, article_id))
+        return self._apply(key, article_id)
+
+    def _apply(self, key: _LineKey, article_id: int) -> tuple[int, tuple[int, ...]]:
+        count, pending = self.view.get(key, (0, ()))
+        count += 1
+        resign: tuple[int, ...] = ()
+        if count >= self.threshold:
+            if count == self.threshold:
+                resign = pending
+            pending = ()
+        else:
+            pending = (*pending, article_id)
+        self.view[key] = (count, pending)
+        return count, resign
+
+    def rewind(self, length: int) -> None:
+        """Forget the counts after the first ``length`` (their article was rolled back)."""
+        if length >= len(self.journal):
+            return
+        del self.journal[length:]
+        self.view = dict(self.base)
+        for key, article_id in self.journal:
+            self._apply(key, article_id)
+
+    def changed_rows(self) -> list[tuple[str, int, int, str | None]]:
+        """``outlet_lines`` rows to write, in key order."""
+        return [
+            (outlet, line_hash, count, json.dumps(list(pending)) if pending else None)
+            for (outlet, line_hash), (count, pending) in sorted(self.view.items())
+            if self.base.get((outlet, line_hash)) != (count, pending)
+        ]
+
+
 class ReprintIndex:
     """Reads and writes the reprint index tables on one connection."""
 
@@ -109,6 +164,8 @@ class ReprintIndex:
         # Articles by content hash, for the hashes of the batch being added
         # (read by begin_batch, extended as the batch is written).
         self._same_content: dict[str, list[int]] | None = None
+        # Outlet block counts of the batch being added (see _BatchLines).
+        self._lines: _BatchLines | None = None
 
     # -- parameters ------------------------------------------------------------
 
@@ -138,6 +195,16 @@ class ReprintIndex:
         hashes = sorted(set(text.edge_hashes.values()))
         if not hashes:
             return set(), set()
+        lines = self._lines
+        if lines is not None and all((outlet, h) in lines.base for h in hashes):
+            to_resign: set[int] = set()
+            boilerplate: set[int] = set()
+            for line_hash in hashes:
+                count, resign = lines.count((outlet, line_hash), article_id)
+                if count >= threshold:
+                    boilerplate.add(line_hash)
+                    to_resign.update(resign)
+            return to_resign, boilerplate
         first_pending = json.dumps([article_id]) if threshold > 1 else None
         values: list[object] = []
         for line_hash in hashes:
@@ -155,8 +222,8 @@ class ReprintIndex:
             "RETURNING line_hash, articles, pending_ids",
             [*values, threshold, article_id, threshold],
         ).fetchall()
-        to_resign: set[int] = set()
-        boilerplate: set[int] = set()
+        to_resign = set()
+        boilerplate = set()
         crossed = []
         for line_hash, count, pending in rows:
             if count >= threshold:
@@ -175,13 +242,22 @@ class ReprintIndex:
         hashes = sorted(set(text.edge_hashes.values()))
         if not outlet or not hashes:
             return set()
+        threshold = self.params.boilerplate_min_articles
+        found: set[int] = set()
+        if self._lines is not None:
+            # Counted in this batch and not stored yet: the batch's view is the truth.
+            view = self._lines.view
+            found = {h for h in hashes if view.get((outlet, h), (0, ()))[0] >= threshold}
+            hashes = [h for h in hashes if (outlet, h) not in view]
+            if not hashes:
+                return found
         marks = ",".join("?" * len(hashes))
         rows = self.conn.execute(
             f"SELECT line_hash FROM outlet_lines WHERE outlet = ? AND line_hash IN ({marks}) "
             "AND articles >= ?",
-            [outlet, *hashes, self.params.boilerplate_min_articles],
+            [outlet, *hashes, threshold],
         )
-        return {r[0] for r in rows}
+        return found | {r[0] for r in rows}
 
     # -- signatures and bands ------------------------------------------------------
 
@@ -206,15 +282,23 @@ class ReprintIndex:
         for outlet, text in zip(outlets, texts, strict=True):
             if outlet and text.edge_hashes:
                 wanted.setdefault(outlet, set()).update(text.edge_hashes.values())
-        known: set[tuple[str, int]] = set()
+        threshold = self.params.boilerplate_min_articles
+        base: dict[_LineKey, _LineState] = {}
         for outlet, hashes in wanted.items():
+            for line_hash in hashes:
+                base[(outlet, line_hash)] = (0, ())
             for chunk in _chunks(sorted(hashes), 500):
                 rows = self.conn.execute(
-                    "SELECT line_hash FROM outlet_lines WHERE outlet = ? "
-                    f"AND line_hash IN ({','.join('?' * len(chunk))}) AND articles >= ?",
-                    [outlet, *chunk, self.params.boilerplate_min_articles],
+                    "SELECT line_hash, articles, pending_ids FROM outlet_lines WHERE outlet = ? "
+                    f"AND line_hash IN ({','.join('?' * len(chunk))})",
+                    [outlet, *chunk],
                 )
-                known.update((outlet, r[0]) for r in rows)
+                for line_hash, count, pending in rows:
+                    ids = tuple(json.loads(pending)) if pending else ()
+                    base[(outlet, line_hash)] = (count, ids)
+        # Absent rows are counted from nothing; they are written only if counted.
+        self._lines = _BatchLines(threshold, base)
+        known = {key for key, (count, _) in base.items() if count >= threshold}
         boilerplates = [
             frozenset(h for h in text.edge_hashes.values() if (outlet, h) in known)
             for outlet, text in zip(outlets, texts, strict=True)
@@ -233,11 +317,22 @@ class ReprintIndex:
         self._same_content = same_content
         return signed
 
-    def end_batch(self) -> None:
-        """The batch is written (or given up): drop what ``begin_batch`` read."""
+    def end_batch(self, *, written: bool = True) -> None:
+        """The batch is written: store its outlet block counts, and drop what was read.
+
+        With ``written`` False (the batch failed and is being rolled back) nothing is stored.
+        """
+        lines, self._lines = self._lines, None
         self._same_content = None
         if self._bands is not None:
             self._bands.prefetch([])
+        if written and lines is not None:
+            self.conn.executemany(
+                "INSERT INTO outlet_lines (outlet, line_hash, articles, pending_ids) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (outlet, line_hash) DO UPDATE SET "
+                "articles = excluded.articles, pending_ids = excluded.pending_ids",
+                lines.changed_rows(),
+            )
 
     def _store_signature(
         self, article_id: int, signature: Signature, keys: np.ndarray | None = None
@@ -365,18 +460,21 @@ class ReprintIndex:
             packed.append(BandIndex.pack(ids[~full], keys))
         return np.concatenate(packed)
 
-    def checkpoint(self) -> tuple[BandIndex | None, _LogPosition]:
+    def checkpoint(self) -> tuple[BandIndex | None, _LogPosition, int]:
         """What ``rewind`` needs to forget the writes of a transaction that fails."""
-        return self._bands, self._position
+        counted = len(self._lines.journal) if self._lines is not None else 0
+        return self._bands, self._position, counted
 
-    def rewind(self, checkpoint: tuple[BandIndex | None, _LogPosition]) -> None:
+    def rewind(self, checkpoint: tuple[BandIndex | None, _LogPosition, int]) -> None:
         """The transaction since ``checkpoint`` was rolled back.
 
         Its keys stay in memory (a key without its signature only yields a
         candidate that verification drops); the position goes back, so that
         articles and log entries written later with the same numbers are read.
         """
-        bands, position = checkpoint
+        bands, position, counted = checkpoint
+        if self._lines is not None:
+            self._lines.rewind(counted)
         if bands is None or bands is not self._bands:
             self._bands = None  # loaded or cleared inside the failed transaction: load again
         else:

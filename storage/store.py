@@ -420,12 +420,15 @@ class Store:
                 [a.outlet for a in articles], texts, [a.content_hash for a in articles]
             )
             try:
-                return [
+                results = [
                     self.save_article(article, feed_id=feed_id, prepared=text)
                     for article, text in zip(articles, texts, strict=True)
                 ]
-            finally:
-                self.index.end_batch()
+            except BaseException:
+                self.index.end_batch(written=False)
+                raise
+            self.index.end_batch()
+            return results
 
     def rebuild_index(self, progress: Callable[[str, int, int], None] | None = None) -> None:
         """Recompute the reprint index and every cluster with this version's parameters.

@@ -118,6 +118,74 @@ def test_band_keys_mix_in_the_band_number() -> None:
     assert len(set(band_keys(flat, P).tolist())) == P.bands + P.lede_bands
 
 
+def test_batch_signing_equals_one_document_at_a_time() -> None:
+    """sign_many (n-grams of a whole batch, lede from the body's matrix) = the reference path."""
+    texts = [item.article.body_text for item in demo_corpus()]
+    texts += ["", "one two", "a b c d", "a b c d e", " ".join(f"w{i}" for i in range(29))]
+    token_sets = [dedup.word_hashes(words(t)) for t in texts]
+    batch = dedup.sign_many(token_sets, P)
+    width = P.lede_bands * P.lede_rows
+    for tokens, ours in zip(token_sets, batch, strict=True):
+        shingles = dedup.ngram_hashes(tokens, P.shingle_size)
+        lede_shingles = dedup.ngram_hashes(tokens[: P.lede_words], P.shingle_size)
+        reference = datasketch_signature(shingles, P)
+        assert np.array_equal(ours.hashvalues, reference.hashvalues)
+        assert ours.shingle_count == len(shingles)
+        lede = MinHash(num_perm=P.num_perm, seed=P.seed, scheme="affine32", hashfunc=int)
+        if len(lede_shingles):
+            lede.update_batch(lede_shingles)
+        assert np.array_equal(ours.lede, np.asarray(lede.hashvalues[:width], dtype=np.uint32))
+
+
+def test_band_keys_of_many_equal_each_alone() -> None:
+    with_lede = sign(words(STORY))
+    without = Signature(with_lede.hashvalues, with_lede.shingle_count)
+    together = dedup.band_keys_of([with_lede, without, with_lede], P)
+    assert [len(k) for k in together] == [52, 42, 52]
+    for signature, keys in zip([with_lede, without, with_lede], together, strict=True):
+        assert np.array_equal(keys, band_keys(signature, P))
+
+
+def _random_keys(rng: np.random.Generator, rows: int) -> np.ndarray:
+    return rng.integers(-(2**63), 2**63 - 1, size=(rows, 52), dtype=np.int64)
+
+
+@pytest.mark.parametrize("tail, fanout", [(1 << 16, 8), (64, 2), (200, 3)])
+def test_band_index_finds_what_a_dict_finds(
+    tail: int, fanout: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loaded runs, merged levels and the dict of new keys answer like a plain dict."""
+    monkeypatch.setattr(dedup.BandIndex, "TAIL_KEYS", tail)
+    monkeypatch.setattr(dedup.BandIndex, "FANOUT", fanout)
+    rng = np.random.default_rng(5)
+    keys = _random_keys(rng, 400)
+    # Reprints: some articles share a few band keys with earlier ones.
+    for row in range(50, 400, 7):
+        keys[row, :5] = keys[row - 30, :5]
+    index = dedup.BandIndex()
+    index.add_packed(dedup.BandIndex.pack(np.arange(1, 101), keys[:100]))
+    for row in range(100, 400):
+        index.add(row + 1, keys[row])
+    reference: dict[int, list[int]] = {}
+    for row in range(400):
+        for key in dedup.BandIndex.short_keys(keys[row]).tolist():
+            reference.setdefault(key, []).append(row + 1)
+    assert len(index) == 400 * 52
+    probes = np.concatenate([keys[::3], _random_keys(rng, 20)])
+    for probe in probes:
+        expected = [
+            i for k in dedup.BandIndex.short_keys(probe).tolist() for i in reference.get(k, [])
+        ]
+        assert sorted(index.query(probe)) == sorted(expected)
+    # Looked up ahead for a batch: the same answers, also for keys added after.
+    index.prefetch(list(probes[:40]))
+    index.add(401, probes[0])
+    assert sorted(index.query(probes[0])) == sorted(
+        [i for k in dedup.BandIndex.short_keys(probes[0]).tolist() for i in reference.get(k, [])]
+        + [401] * 52
+    )
+
+
 # -- verification ------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -330,3 +331,58 @@ def test_a_rolled_back_article_leaves_the_log_position_right(tmp_path: Path) -> 
     finally:
         first.close()
         second.close()
+
+
+def _outlet_lines(store: Store) -> list[tuple[str, int, int, list[int]]]:
+    rows = store.db.conn.execute(
+        "SELECT outlet, line_hash, articles, pending_ids FROM outlet_lines ORDER BY 1, 2"
+    )
+    return [(o, h, n, json.loads(p) if p else []) for o, h, n, p in rows]
+
+
+@pytest.mark.parametrize("batch", [1, 7, 500])
+def test_batches_give_what_one_article_at_a_time_gives(tmp_path: Path, batch: int) -> None:
+    """Signed, looked up and counted per batch: the same clusters, signatures and counts."""
+    corpus = shuffled(demo_corpus(), 4)
+    with ingest(tmp_path / "single.db", corpus) as store:
+        expected = partition(store)
+        lines = _outlet_lines(store)
+        signatures = store.db.conn.execute("SELECT * FROM signatures ORDER BY 1").fetchall()
+    assert any(n >= 3 for _, _, n, _ in lines)  # the demo outlets have boilerplate
+    with Store.open(tmp_path / "batched.db") as store:
+        articles = [item.article for item in corpus]
+        for start in range(0, len(articles), batch):
+            store.save_articles(articles[start : start + batch])
+        assert partition(store) == expected
+        assert _outlet_lines(store) == lines
+        assert store.db.conn.execute("SELECT * FROM signatures ORDER BY 1").fetchall() == signatures
+        assert store.consistency_problems() == []
+
+
+def test_a_failed_batch_stores_none_of_its_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = demo_corpus()
+    articles = [item.article for item in corpus]
+    with ingest(tmp_path / "whole.db", corpus) as store:
+        expected, lines = partition(store), _outlet_lines(store)
+    with Store.open(tmp_path / "failed.db") as store:
+        store.save_articles(articles[:20])
+        original = ReprintIndex.complete
+        calls = []
+
+        def failing(self: ReprintIndex, *args: object) -> object:
+            calls.append(1)
+            if len(calls) == 15:
+                raise RuntimeError("disk full in the middle of a batch")
+            return original(self, *args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(ReprintIndex, "complete", failing)
+        with pytest.raises(RuntimeError):
+            store.save_articles(articles[20:])
+        monkeypatch.setattr(ReprintIndex, "complete", original)
+        assert store.count("articles") == 20
+        store.save_articles(articles[20:])
+        assert partition(store) == expected
+        assert _outlet_lines(store) == lines
+        assert store.consistency_problems() == []

@@ -75,3 +75,18 @@ def test_shingles() -> None:
 def test_normalise_is_idempotent(text: str) -> None:
     once = normalise(text)
     assert normalise(once) == once
+
+
+def test_batch_fold_gives_each_block_its_words_single_spaced() -> None:
+    """Punctuation, dashes and tatweel leave no runs of spaces in the folded blocks."""
+    from crawler.text import fold_documents
+
+    documents = [
+        ["«Привет», — сказал он.  Ёлка!", "", "  end  "],
+        ["قالت الوكالة: «إن الاجتماع ... سيعقد» ، غدًا", "(AFP) -- Paris, 3 Nov."],
+        [],
+    ]
+    folded = fold_documents(documents)
+    for blocks, document in zip(documents, folded, strict=True):
+        assert document.block_texts == tuple(" ".join(words(b)) for b in blocks)
+        assert document.text == " ".join(w for b in blocks for w in words(b))
