@@ -17,6 +17,7 @@ Tables (columns are named so that ``SELECT`` and Datasette facets read naturally
 ``signatures``    MinHash signature of each article (the persistent index; band keys are
                   computed from it and held in memory by the writer)
 ``signature_log`` signatures replaced after they were stored, and rebuilds (writers catch up)
+``deferred_search``  1 only inside an uncommitted batch import (search index written at its end)
 ``outlet_lines``  how many articles of an outlet carry a given edge block (boilerplate)
 ``feeds``         feeds and news sitemaps to poll, with conditional-request state and schedule
 ``feed_entries``  every entry a feed has listed, and the article stored for it
@@ -396,3 +397,36 @@ def m007_band_index_in_memory(db: Database) -> None:
     (boilerplate found later) and marks each rebuild.
     """
     _execute_script(db, _M007)
+
+
+_M008 = """
+-- 1 only inside a batch import that has not committed yet: its articles' rows are
+-- then indexed for search together at the end of the batch, in the same transaction.
+-- Every other writer (a crawl, sqlite-utils, a hand-written INSERT) sees 0.
+CREATE TABLE deferred_search (active INTEGER NOT NULL);
+INSERT INTO deferred_search (active) VALUES (0);
+DROP TRIGGER articles_ai;
+CREATE TRIGGER articles_ai AFTER INSERT ON articles
+WHEN coalesce((SELECT active FROM deferred_search), 0) = 0 BEGIN
+    INSERT INTO articles_fts (rowid, title_folded, body_folded)
+    VALUES (new.id, new.title_folded, new.body_folded);
+END;
+DROP TRIGGER articles_trigram_ai;
+CREATE TRIGGER articles_trigram_ai AFTER INSERT ON articles
+WHEN coalesce((SELECT active FROM deferred_search), 0) = 0 BEGIN
+    INSERT INTO articles_trigram (rowid, title_folded, body_folded)
+    VALUES (new.id, new.title_folded, new.body_folded);
+END;
+"""
+
+
+@migrations(name="m008_search_index_per_batch")
+def m008_search_index_per_batch(db: Database) -> None:
+    """A batch import writes its articles' search index once, at the end of the batch.
+
+    Written row by row, the full-text and trigram indexes between two
+    articles pushed everything else out of the CPU caches, and the import
+    (reprint detection included) ran at two thirds of its speed. Other
+    writers still index each row as it is inserted.
+    """
+    _execute_script(db, _M008)

@@ -409,13 +409,20 @@ class Store:
     ) -> list[SaveResult]:
         """Store many articles: their bodies are folded and signed together, then each is saved.
 
-        One commit for all of them; each article stays atomic on its own.
+        One commit for all of them; each article stays atomic on its own. Their
+        search index is written once all their rows are.
         """
         texts = []
         for start in range(0, len(articles), PREPARE_BATCH):
             chunk = articles[start : start + PREPARE_BATCH]
             texts += dedup.prepare_many([[b.text for b in a.body] for a in chunk], self.params)
         with self.batch():
+            conn = self.db.conn
+            before = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+            # Rows first, their search index at the end (see migration m008): the
+            # index's writes between two articles would slow everything else down.
+            # The flag is 1 only in this uncommitted transaction.
+            conn.execute("UPDATE deferred_search SET active = 1")
             texts = self.index.begin_batch(
                 [a.outlet for a in articles], texts, [a.content_hash for a in articles]
             )
@@ -428,6 +435,15 @@ class Store:
                 self.index.end_batch(written=False)
                 raise
             self.index.end_batch()
+            # The new rows are the ones above the highest id before (this
+            # transaction holds the write lock).
+            for table in ("articles_fts", "articles_trigram"):
+                conn.execute(
+                    f"INSERT INTO {table} (rowid, title_folded, body_folded) "
+                    "SELECT id, title_folded, body_folded FROM articles WHERE id > ?",
+                    [before],
+                )
+            conn.execute("UPDATE deferred_search SET active = 0")
             return results
 
     def rebuild_index(self, progress: Callable[[str, int, int], None] | None = None) -> None:

@@ -192,3 +192,68 @@ def test_readers_see_committed_rows_while_a_writer_holds_the_lock(db_path: Path)
             with Store.open(db_path, readonly=True) as reader:
                 # WAL: the reader sees the last commit, not the open transaction.
                 assert reader.count("articles") == 1
+
+
+def _search_rows(store: Store) -> tuple[int, int]:
+    conn = store.db.conn
+    words = conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'الناتو'")
+    # Without positions (detail=none) a trigram index answers one trigram at a time.
+    parts = conn.execute(
+        "SELECT count(*) FROM articles_trigram WHERE articles_trigram MATCH ?", ["نات"]
+    )
+    return words.fetchone()[0], parts.fetchone()[0]
+
+
+def _copies(count: int) -> list[Article]:
+    return [
+        Article(
+            title=f"{ARTICLE.title} {n}",
+            body=ARTICLE.body,
+            url=f"https://outlet{n}.example/news/1",
+            outlet=f"outlet{n}.example",
+            language="ar",
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_batch_is_indexed_for_search_at_its_end(db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        results = store.save_articles(_copies(5))
+        assert _search_rows(store) == (5, 5)
+        assert {h.article_id for h in search(store, "النـاتو")} == {r.article_id for r in results}
+        assert store.db.conn.execute("SELECT active FROM deferred_search").fetchone() == (0,)
+    # Another program writing a row by hand still has it indexed at once (the trigger).
+    conn = sqlite3.connect(db_path)
+    row = article_to_row(_copies(6)[5])
+    conn.execute(
+        f"INSERT INTO articles ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        list(row.values()),
+    )
+    conn.commit()
+    conn.close()
+    with Store.open(db_path) as store:
+        assert _search_rows(store) == (6, 6)
+
+
+def test_a_failed_batch_leaves_search_as_it_was(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(db_path) as store:
+        store.save_articles(_copies(2))
+        original = Store.save_article
+
+        def failing(self: Store, article: Article, **kwargs: object) -> object:
+            if article.outlet == "outlet3.example":
+                raise RuntimeError("the disk filled up")
+            return original(self, article, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Store, "save_article", failing)
+        with pytest.raises(RuntimeError):
+            store.save_articles(_copies(5)[2:])
+        assert store.count("articles") == 2
+        assert _search_rows(store) == (2, 2)
+        assert store.db.conn.execute("SELECT active FROM deferred_search").fetchone() == (0,)
+        monkeypatch.setattr(Store, "save_article", original)
+        store.save_articles(_copies(5)[2:])
+        assert _search_rows(store) == (5, 5)

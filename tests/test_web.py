@@ -179,7 +179,13 @@ def test_metadata_titles_descriptions_and_hidden_index_tables(ds: Datasette) -> 
     assert tables["clusters"]["description"].startswith("Copies of one story")
     visible = {t["name"] for t in database.json()["tables"] if not t["hidden"]}
     assert {"articles", "clusters", "feeds", "crawl_runs", "fetch_log"} <= visible
-    assert not visible & {"signatures", "lsh_bands", "articles_trigram", "articles_fts"}
+    assert not visible & {
+        "signatures",
+        "signature_log",
+        "deferred_search",
+        "articles_trigram",
+        "articles_fts",
+    }
     assert "The reprint cluster: the id of its canonical" in articles.text
 
 
