@@ -733,19 +733,24 @@ class BandIndex:
         if len(packed):
             self._push(np.sort(packed))
 
-    def prefetch(self, keys: Sequence[np.ndarray]) -> None:
+    def prefetch(
+        self, keys: Sequence[np.ndarray], ahead: Sequence[int | None] | None = None
+    ) -> None:
         """Look up the keys of many articles in the sorted runs at once.
 
         A later ``query`` of one of these arrays then reads only the dict of
         the newest keys: one numpy pass for a batch instead of one per
-        article. Until the runs change (the dict becoming a run clears what
-        was fetched, so it is made a run now if the batch would fill it).
+        article. Until the runs change (a new run clears what was fetched).
+
+        With ``ahead`` (the id each article will be stored under, None for one
+        that will not be), the keys are also indexed now, as one run, under
+        those ids, and each article's lookup finds the articles before it in
+        the batch that share a key. Adding them one by one as they are stored
+        would cost more.
         """
         self._prefetched = {}
         if not keys:
             return
-        if self._tail_size + sum(len(k) for k in keys) >= self.TAIL_KEYS:
-            self._flush_tail()
         lengths = [len(k) for k in keys]
         short = self.short_keys(np.concatenate(keys))
         owners = np.repeat(np.arange(len(keys)), lengths)
@@ -755,6 +760,25 @@ class BandIndex:
                 rows, ids = run.lookup(short)
                 for owner, article_id in zip(owners[rows].tolist(), ids.tolist(), strict=True):
                     found[owner].append(article_id)
+        if ahead is not None:
+            ahead_ids = np.array([-1 if i is None else i for i in ahead], dtype=np.int64)
+            entry_ids = ahead_ids[owners]
+            kept = entry_ids >= 0
+            # Keys shared inside the batch: sorted by key, then by place in the batch.
+            order = np.lexsort((owners, short))
+            sorted_keys = short[order]
+            repeated = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1]) + 1
+            for position in repeated.tolist():
+                start = position
+                while start > 0 and sorted_keys[start - 1] == sorted_keys[position]:
+                    start -= 1
+                later = int(owners[order[position]])
+                for earlier in owners[order[start:position]].tolist():
+                    if ahead_ids[earlier] >= 0 and earlier != later:
+                        found[later].append(int(ahead_ids[earlier]))
+            if kept.any():
+                packed = (short[kept] << np.uint64(32)) | entry_ids[kept].astype(np.uint64)
+                self._push(np.sort(packed))
         ends = np.cumsum(lengths).tolist()
         self._prefetched = {
             k.tobytes(): (f, short[end - len(k) : end], short[end - len(k) : end].tolist())

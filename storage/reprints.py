@@ -141,10 +141,12 @@ class _BatchLines:
 
     def changed_rows(self) -> list[tuple[str, int, int, str | None]]:
         """``outlet_lines`` rows to write, in key order."""
+        base = self.base
+        # The ids are plain integers: their JSON list needs no encoder.
         return [
-            (outlet, line_hash, count, json.dumps(list(pending)) if pending else None)
-            for (outlet, line_hash), (count, pending) in sorted(self.view.items())
-            if self.base.get((outlet, line_hash)) != (count, pending)
+            (key[0], key[1], state[0], f"[{', '.join(map(str, state[1]))}]" if state[1] else None)
+            for key, state in sorted(self.view.items())
+            if base.get(key) != state
         ]
 
 
@@ -166,6 +168,9 @@ class ReprintIndex:
         self._same_content: dict[str, list[int]] | None = None
         # Outlet block counts of the batch being added (see _BatchLines).
         self._lines: _BatchLines | None = None
+        # The batch's band keys indexed ahead, under the ids its articles will
+        # get, by the bytes of the keys (see begin_batch).
+        self._indexed_ahead: dict[bytes, int] = {}
 
     # -- parameters ------------------------------------------------------------
 
@@ -266,17 +271,23 @@ class ReprintIndex:
 
     def begin_batch(
         self,
-        outlets: Sequence[str],
+        articles: Sequence[tuple[str, str, str]],
         texts: Sequence[PreparedText],
-        content_hashes: Sequence[str],
     ) -> list[PreparedText]:
-        """Get ready to add a batch of articles in this write transaction.
+        """Get ready to add a batch of articles, in this order, in this write transaction.
 
-        Signs ``texts`` in one pass against the boilerplate known now (see
-        ``dedup.presign``), looks their band keys up in the band index's sorted
-        runs, and reads which stored articles share their content hashes, all
-        at once. ``end_batch`` forgets what was read.
+        ``articles`` holds each article's key, outlet and content hash. Signs
+        ``texts`` in one pass against the boilerplate known now (see
+        ``dedup.presign``), adds their band keys to the band index under the
+        ids the new ones will get, looks them all up in one pass, and reads
+        which stored articles share their content hashes and blocks.
+        ``end_batch`` stores the block counts and forgets what was read.
+
+        A band key indexed ahead of its article is harmless: until the
+        article's signature is stored, verification drops it as a candidate.
         """
+        outlets = [outlet for _, outlet, _ in articles]
+        content_hashes = [content_hash for _, _, content_hash in articles]
         # The boilerplate among the batch's edge blocks: one query per outlet.
         wanted: dict[str, set[int]] = {}
         for outlet, text in zip(outlets, texts, strict=True):
@@ -304,7 +315,7 @@ class ReprintIndex:
             for outlet, text in zip(outlets, texts, strict=True)
         ]
         signed = dedup.presign(texts, boilerplates, self.params)
-        self.band_index().prefetch([t.presigned.keys for t in signed if t.presigned is not None])
+        self._index_ahead([key for key, _, _ in articles], signed)
         same_content: dict[str, list[int]] = {h: [] for h in content_hashes}
         for hashes_chunk in _chunks(sorted(same_content), 500):
             rows = self.conn.execute(
@@ -317,6 +328,41 @@ class ReprintIndex:
         self._same_content = same_content
         return signed
 
+    def _index_ahead(self, keys: Sequence[str], texts: Sequence[PreparedText]) -> None:
+        """Look the batch's band keys up, and index them under the ids its articles will get.
+
+        Articles get the next ids in order; one already stored (by key, or
+        earlier in the batch) gets none. ``_store_signature`` skips keys
+        indexed here when its article did get that id.
+        """
+        stored: set[str] = set()
+        for key_chunk in _chunks(sorted(set(keys)), 500):
+            found = self.conn.execute(
+                f"SELECT key FROM articles WHERE key IN ({','.join('?' * len(key_chunk))})",
+                key_chunk,
+            )
+            stored.update(r[0] for r in found)
+        next_id = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
+        band_keys: list[np.ndarray] = []
+        ahead: list[int | None] = []
+        for key, text in zip(keys, texts, strict=True):
+            article_id = None
+            if key not in stored:
+                stored.add(key)
+                article_id, next_id = next_id, next_id + 1
+            presigned = text.presigned
+            # Too short to ever be a reprint: never in the band index.
+            if (
+                presigned is not None
+                and presigned.signature.shingle_count >= self.params.min_shingles
+            ):
+                band_keys.append(presigned.keys)
+                ahead.append(article_id)
+        self.band_index().prefetch(band_keys, ahead)
+        self._indexed_ahead = {
+            k.tobytes(): i for k, i in zip(band_keys, ahead, strict=True) if i is not None
+        }
+
     def end_batch(self, *, written: bool = True) -> None:
         """The batch is written: store its outlet block counts, and drop what was read.
 
@@ -324,6 +370,7 @@ class ReprintIndex:
         """
         lines, self._lines = self._lines, None
         self._same_content = None
+        self._indexed_ahead = {}
         if self._bands is not None:
             self._bands.prefetch([])
         if written and lines is not None:
@@ -351,6 +398,8 @@ class ReprintIndex:
             return
         position = self._position
         self._position = _LogPosition(max(position.top, article_id), position.first, position.last)
+        if keys is not None and self._indexed_ahead.get(keys.tobytes()) == article_id:
+            return  # indexed with its batch (see begin_batch)
         self._index_keys(bands, article_id, signature, keys)
 
     def _index_keys(

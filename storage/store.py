@@ -424,7 +424,7 @@ class Store:
             # The flag is 1 only in this uncommitted transaction.
             conn.execute("UPDATE deferred_search SET active = 1")
             texts = self.index.begin_batch(
-                [a.outlet for a in articles], texts, [a.content_hash for a in articles]
+                [(a.key, a.outlet, a.content_hash) for a in articles], texts
             )
             try:
                 results = [

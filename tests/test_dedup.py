@@ -380,3 +380,28 @@ def test_the_vectorised_pre_check_never_drops_a_reprint() -> None:
     assert all(kept[i] for i, ok in enumerate(accepted) if ok)
     # It is a filter, not a pass-through: most clearly different signatures are dropped.
     assert sum(kept) <= sum(accepted) + 5
+
+
+def test_band_index_batch_indexed_ahead_finds_the_earlier_members() -> None:
+    """prefetch(..., ahead=ids): each article finds what it would find were they added in turn."""
+    rng = np.random.default_rng(9)
+    stored = _random_keys(rng, 50)
+    batch = _random_keys(rng, 30)
+    for row in range(3, 30, 4):
+        batch[row, :3] = batch[row - 2, :3]  # a reprint inside the batch
+        batch[row, 10:12] = stored[row, 10:12]  # and of a stored article
+    ahead: list[int | None] = [100 + row for row in range(30)]
+    ahead[5] = None  # already stored: it gets no id
+    one_by_one = dedup.BandIndex()
+    one_by_one.add_packed(dedup.BandIndex.pack(np.arange(1, 51), stored))
+    expected = []
+    for row in range(30):
+        expected.append(sorted(one_by_one.query(batch[row])))
+        if ahead[row] is not None:
+            one_by_one.add(int(ahead[row]), batch[row])  # type: ignore[arg-type]
+    together = dedup.BandIndex()
+    together.add_packed(dedup.BandIndex.pack(np.arange(1, 51), stored))
+    together.prefetch(list(batch), ahead)
+    assert [sorted(together.query(batch[row])) for row in range(30)] == expected
+    assert len(together) == len(one_by_one)
+    assert any(100 + row - 2 in expected[row] for row in range(3, 30, 4))
