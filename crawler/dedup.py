@@ -470,14 +470,15 @@ def sign_many(
         offsets[1:][regular] = per_doc
         offsets = np.cumsum(offsets)
     out: list[Signature] = []
-    for index, tokens in enumerate(token_sets):
-        if not regular[index]:
+    bounds = offsets.tolist()
+    for index, (tokens, is_regular) in enumerate(zip(token_sets, regular.tolist(), strict=True)):
+        if not is_regular:
             shingles = ngram_hashes(tokens, n)
             lede = ngram_hashes(tokens[: params.lede_words], n)
             body = _minhash(shingles, a, b)
             out.append(Signature(body, len(shingles), _minhash(lede, a[:width], b[:width])))
             continue
-        segment = mixed[offsets[index] : offsets[index + 1]]
+        segment = mixed[bounds[index] : bounds[index + 1]]
         values = np.multiply.outer(segment, a)
         values += b
         lede_values = values[:lede_rows, :width].min(axis=0)
@@ -672,9 +673,9 @@ class BandIndex:
         self._tail_keys: list[np.ndarray] = []
         self._tail_ids: list[int] = []
         self._tail_size = 0
-        # What ``prefetch`` found in the runs, with the 32-bit keys as an array
-        # and as a list, by the bytes of the keys looked up.
-        self._prefetched: dict[bytes, tuple[list[int], np.ndarray, list[int]]] = {}
+        # What ``prefetch`` found in the runs, with the 32-bit keys, by the
+        # bytes of the keys looked up.
+        self._prefetched: dict[bytes, tuple[list[int], np.ndarray]] = {}
 
     def __len__(self) -> int:
         runs = sum(len(run.packed) for run in self._levels if run is not None)
@@ -685,17 +686,17 @@ class BandIndex:
         """The 32-bit form of 64-bit band keys, as the index holds them (as uint64)."""
         return keys.astype(np.uint64, copy=False) & _LOW_HALF
 
-    def _short(self, keys: np.ndarray) -> tuple[list[int] | None, np.ndarray, list[int]]:
-        """What ``prefetch`` found for ``keys`` (None if it did not), and their 32-bit forms."""
+    def _short(self, keys: np.ndarray) -> tuple[list[int] | None, np.ndarray]:
+        """What ``prefetch`` found for ``keys`` (None if it did not), and their 32-bit form."""
         prefetched = self._prefetched.get(keys.tobytes())
         if prefetched is not None:
             return prefetched
-        short = self.short_keys(keys)
-        return None, short, short.tolist()
+        return None, self.short_keys(keys)
 
     def add(self, article_id: int, keys: np.ndarray) -> None:
         """Index one article's band keys (64-bit, as ``band_keys`` gives them)."""
-        _, short, listed = self._short(keys)
+        _, short = self._short(keys)
+        listed = short.tolist()
         tail = self._tail
         shared = tail.keys() & listed
         if shared:
@@ -781,13 +782,13 @@ class BandIndex:
                 self._push(np.sort(packed))
         ends = np.cumsum(lengths).tolist()
         self._prefetched = {
-            k.tobytes(): (f, short[end - len(k) : end], short[end - len(k) : end].tolist())
+            k.tobytes(): (f, short[end - len(k) : end])
             for k, f, end in zip(keys, found, ends, strict=True)
         }
 
     def query(self, keys: np.ndarray) -> list[int]:
         """Ids of the articles sharing a key with ``keys``, once per shared key."""
-        prefetched, short, listed = self._short(keys)
+        prefetched, short = self._short(keys)
         if prefetched is not None:
             found = list(prefetched)
         else:
@@ -795,9 +796,10 @@ class BandIndex:
             for run in self._levels:
                 if run is not None:
                     found.extend(run.lookup(short)[1].tolist())
-        for key in self._tail.keys() & listed:
-            found.append(self._tail[key])
-            found.extend(self._tail_more.get(key, ()))
+        if self._tail:
+            for key in self._tail.keys() & short.tolist():
+                found.append(self._tail[key])
+                found.extend(self._tail_more.get(key, ()))
         return found
 
     def _push(self, packed: np.ndarray) -> None:

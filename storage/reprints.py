@@ -142,12 +142,15 @@ class _BatchLines:
     def changed_rows(self) -> list[tuple[str, int, int, str | None]]:
         """``outlet_lines`` rows to write, in key order."""
         base = self.base
-        # The ids are plain integers: their JSON list needs no encoder.
-        return [
-            (key[0], key[1], state[0], f"[{', '.join(map(str, state[1]))}]" if state[1] else None)
-            for key, state in sorted(self.view.items())
-            if base.get(key) != state
-        ]
+        rows = []
+        for (outlet, line_hash), state in self.view.items():
+            if base.get((outlet, line_hash)) != state:
+                count, pending = state
+                # The ids are plain integers: their JSON list needs no encoder.
+                ids = "[" + ", ".join(map(str, pending)) + "]" if pending else None
+                rows.append((outlet, line_hash, count, ids))
+        rows.sort()
+        return rows
 
 
 class ReprintIndex:
