@@ -183,7 +183,7 @@ def check_index_params(stored: dict[str, str], params: DedupParams, store_name: 
 # -- words, blocks and shingles ----------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class PreparedText:
     """An article body cut into folded blocks, ready for boilerplate checks and shingling."""
 
@@ -221,7 +221,7 @@ class PreparedText:
         return " ".join(text for text in self.block_texts if text)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Presigned:
     """A signature made before the article's write, and the boilerplate it assumed."""
 
@@ -318,7 +318,7 @@ def shingle_hashes(words: Sequence[str], n: int) -> np.ndarray:
 # -- signatures ----------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Signature:
     """MinHash signature of one document, with what verification needs."""
 
@@ -831,7 +831,7 @@ def _to_int64(value: int) -> int:
 # -- verification ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Similarity:
     """How much two documents share, estimated from their signatures."""
 
@@ -877,7 +877,7 @@ def could_be_reprints(
     )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class IndexedDoc:
     """What the clustering decider knows about one stored article."""
 
@@ -955,7 +955,7 @@ def are_reprints(a: IndexedDoc, b: IndexedDoc, params: DedupParams) -> Similarit
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Membership:
     """Where one article belongs, and why."""
 

@@ -297,7 +297,7 @@ def word_hashes(folded_words: Sequence[str]) -> np.ndarray:
     return hash_words(codepoints, starts, ends)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class FoldedDocument:
     """One document folded for matching."""
 

@@ -65,7 +65,7 @@ class _LogPosition:
     last: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     """What indexing decided for a new article before its row is written."""
 
@@ -95,6 +95,7 @@ def _now() -> str:
 
 _LineKey = tuple[str, int]
 _LineState = tuple[int, tuple[int, ...]]
+_MASK64 = (1 << 64) - 1
 
 
 class _BatchLines:
@@ -103,52 +104,91 @@ class _BatchLines:
     Each article's blocks would otherwise cost a statement of random-key
     writes. ``base`` holds the rows of every block of the batch as the batch
     began; the journal lists each count since, so that a rolled-back article's
-    counts can be taken back.
+    counts can be taken back. Blocks are numbered by one integer each, and the
+    ids waiting for a block are one integer until there are two: a batch
+    counts thousands of blocks, and tuples for each would keep Python's
+    garbage collector busy.
     """
 
     def __init__(self, threshold: int, base: dict[_LineKey, _LineState]) -> None:
         self.threshold = threshold
-        self.base = base
-        self.journal: list[tuple[_LineKey, int]] = []
-        self.view: dict[_LineKey, _LineState] = dict(base)
+        self._outlets: dict[str, int] = {}
+        self._blocks: dict[int, _LineKey] = {}
+        self._base_counts: dict[int, int] = {}
+        self._base_pending: dict[int, int | tuple[int, ...]] = {}
+        for (outlet, line_hash), (count, pending) in base.items():
+            index = self._outlets.setdefault(outlet, len(self._outlets))
+            key = ((line_hash & _MASK64) << 24) | index
+            self._blocks[key] = (outlet, line_hash)
+            self._base_counts[key] = count
+            if pending:
+                self._base_pending[key] = pending[0] if len(pending) == 1 else pending
+        self.counts = dict(self._base_counts)
+        self.pending = dict(self._base_pending)
+        self._journal_keys: list[int] = []
+        self._journal_ids: list[int] = []
 
-    def count(self, key: _LineKey, article_id: int) -> tuple[int, tuple[int, ...]]:
+    def __len__(self) -> int:
+        return len(self._journal_keys)
+
+    def key(self, outlet: str, line_hash: int) -> int | None:
+        """The number of a block of the batch (None for a block the batch did not read)."""
+        index = self._outlets.get(outlet)
+        if index is None:
+            return None
+        key = ((line_hash & _MASK64) << 24) | index
+        return key if key in self._base_counts else None
+
+    def count(self, key: int, article_id: int) -> tuple[int, tuple[int, ...]]:
         """One more article carries the block: its count, and who to sign again now."""
-        self.journal.append((key, article_id))
+        self._journal_keys.append(key)
+        self._journal_ids.append(article_id)
         return self._apply(key, article_id)
 
-    def _apply(self, key: _LineKey, article_id: int) -> tuple[int, tuple[int, ...]]:
-        count, pending = self.view.get(key, (0, ()))
-        count += 1
-        resign: tuple[int, ...] = ()
+    def _apply(self, key: int, article_id: int) -> tuple[int, tuple[int, ...]]:
+        count = self.counts[key] + 1
+        self.counts[key] = count
+        waiting = self.pending.pop(key, None)
         if count >= self.threshold:
-            if count == self.threshold:
-                resign = pending
-            pending = ()
+            if count == self.threshold and waiting is not None:
+                return count, (waiting,) if isinstance(waiting, int) else waiting
+            return count, ()
+        if waiting is None:
+            self.pending[key] = article_id
+        elif isinstance(waiting, int):
+            self.pending[key] = (waiting, article_id)
         else:
-            pending = (*pending, article_id)
-        self.view[key] = (count, pending)
-        return count, resign
+            self.pending[key] = (*waiting, article_id)
+        return count, ()
 
     def rewind(self, length: int) -> None:
         """Forget the counts after the first ``length`` (their article was rolled back)."""
-        if length >= len(self.journal):
+        if length >= len(self._journal_keys):
             return
-        del self.journal[length:]
-        self.view = dict(self.base)
-        for key, article_id in self.journal:
+        del self._journal_keys[length:]
+        del self._journal_ids[length:]
+        self.counts = dict(self._base_counts)
+        self.pending = dict(self._base_pending)
+        for key, article_id in zip(self._journal_keys, self._journal_ids, strict=True):
             self._apply(key, article_id)
 
     def changed_rows(self) -> list[tuple[str, int, int, str | None]]:
         """``outlet_lines`` rows to write, in key order."""
-        base = self.base
         rows = []
-        for (outlet, line_hash), state in self.view.items():
-            if base.get((outlet, line_hash)) != state:
-                count, pending = state
-                # The ids are plain integers: their JSON list needs no encoder.
-                ids = "[" + ", ".join(map(str, pending)) + "]" if pending else None
-                rows.append((outlet, line_hash, count, ids))
+        base_counts = self._base_counts
+        for key, count in self.counts.items():
+            if base_counts[key] == count:
+                continue
+            waiting = self.pending.get(key)
+            # The ids are plain integers: their JSON list needs no encoder.
+            if waiting is None:
+                ids = None
+            elif isinstance(waiting, int):
+                ids = f"[{waiting}]"
+            else:
+                ids = "[" + ", ".join(map(str, waiting)) + "]"
+            outlet, line_hash = self._blocks[key]
+            rows.append((outlet, line_hash, count, ids))
         rows.sort()
         return rows
 
@@ -204,11 +244,13 @@ class ReprintIndex:
         if not hashes:
             return set(), set()
         lines = self._lines
-        if lines is not None and all((outlet, h) in lines.base for h in hashes):
+        keys = [lines.key(outlet, h) for h in hashes] if lines is not None else []
+        if lines is not None and None not in keys:
             to_resign: set[int] = set()
             boilerplate: set[int] = set()
-            for line_hash in hashes:
-                count, resign = lines.count((outlet, line_hash), article_id)
+            for line_hash, key in zip(hashes, keys, strict=True):
+                assert key is not None
+                count, resign = lines.count(key, article_id)
                 if count >= threshold:
                     boilerplate.add(line_hash)
                     to_resign.update(resign)
@@ -253,10 +295,11 @@ class ReprintIndex:
         threshold = self.params.boilerplate_min_articles
         found: set[int] = set()
         if self._lines is not None:
-            # Counted in this batch and not stored yet: the batch's view is the truth.
-            view = self._lines.view
-            found = {h for h in hashes if view.get((outlet, h), (0, ()))[0] >= threshold}
-            hashes = [h for h in hashes if (outlet, h) not in view]
+            # Counted in this batch and not stored yet: the batch's counts are the truth.
+            lines = self._lines
+            keys = {h: lines.key(outlet, h) for h in hashes}
+            found = {h for h, k in keys.items() if k is not None and lines.counts[k] >= threshold}
+            hashes = [h for h, k in keys.items() if k is None]
             if not hashes:
                 return found
         marks = ",".join("?" * len(hashes))
@@ -514,7 +557,7 @@ class ReprintIndex:
 
     def checkpoint(self) -> tuple[BandIndex | None, _LogPosition, int]:
         """What ``rewind`` needs to forget the writes of a transaction that fails."""
-        counted = len(self._lines.journal) if self._lines is not None else 0
+        counted = len(self._lines) if self._lines is not None else 0
         return self._bands, self._position, counted
 
     def rewind(self, checkpoint: tuple[BandIndex | None, _LogPosition, int]) -> None:
