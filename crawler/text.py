@@ -361,14 +361,13 @@ def fold_documents(documents: Sequence[Sequence[str]]) -> list[FoldedDocument]:
         )
     if "\u0640" in joined:
         joined = _TATWEEL_BREAK.sub("", joined)
+    # Characters that fold to several ("½", "ß") are spelled out first: one
+    # search of the batch, rather than folding it twice when one turns up.
+    if _expansion_pattern().search(joined):
+        expansions = _char_table()[1]
+        joined = _expansion_pattern().sub(lambda m: expansions[m.group()], joined)
     raw, folded = _fold_joined(joined)
     slow = folded == _SLOW
-    if slow.any():
-        expansions = _char_table()[1]
-        if all(chr(code) in expansions for code in np.unique(raw[slow]).tolist()):
-            joined = _expansion_pattern().sub(lambda m: expansions[m.group()], joined)
-            raw, folded = _fold_joined(joined)
-            slow = folded == _SLOW
     if slow.any():
         doc_of_char = np.cumsum(raw == DOC_MARK)
         slow_docs = set(np.unique(doc_of_char[slow]).tolist())
