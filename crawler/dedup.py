@@ -496,10 +496,10 @@ def presign(
 ) -> list[PreparedText]:
     """``texts`` with their signatures and band keys made now, without the given boilerplate.
 
-    Signing many documents in one pass, before the store's write lock is
-    taken, costs less than signing each between its database writes: numpy's
-    arrays, the permutations and numpy itself stay in the CPU caches, and the
-    band keys of all of them are one computation. The store checks the
+    Signing many documents in one pass costs less than signing each between
+    its database writes: numpy's arrays, the permutations and numpy itself
+    stay in the CPU caches, and the band keys of all of them are one
+    computation. The store checks the
     boilerplate when it writes each article and signs again if it changed.
     """
     kept = [kept_hashes(t, b) for t, b in zip(texts, boilerplates, strict=True)]
@@ -533,7 +533,7 @@ def datasketch_lsh(params: DedupParams, storage_config: dict[str, Any]) -> Any:
 
 
 def _keys(values: np.ndarray, bands: int, rows: int, first_band: int) -> np.ndarray:
-    """Band keys of each row of ``values`` (one signature per row): shape (rows, bands).
+    """Band keys of each row of ``values`` (one signature per row), one row of keys each.
 
     The values of a band are combined with the odd n-gram multipliers (one
     integer matrix product, wrapping around 2**64 as intended), salted with the

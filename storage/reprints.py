@@ -48,10 +48,10 @@ from crawler.wire import agency_of_outlet
 
 #: Candidates beyond this many per article are ignored (the most band-sharing first).
 MAX_CANDIDATES = 1000
-_T = TypeVar("_T")
-
 #: Signatures read at a time when the band index is loaded.
 LOAD_CHUNK = 50_000
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)

@@ -264,6 +264,15 @@ def _reprint(article: Article, outlet: str, minutes: int) -> Article:
     )
 
 
+def _assert_finds_what_the_other_stores(first: Store, second: Store) -> None:
+    """``second`` stores a story; ``first``, still open, puts a reprint of it in its cluster."""
+    story = replace(_story("second.example", 5), body=demo_corpus()[0].article.body)
+    own = second.save_article(story)
+    again = first.save_article(_reprint(story, "third.example", 60))
+    assert again.membership and again.membership.cluster_id == own.article_id
+    assert first.consistency_problems() == []
+
+
 def test_a_writer_sees_what_another_process_stored_meanwhile(tmp_path: Path) -> None:
     """Two writers take turns on one file: each finds the other's articles as candidates."""
     path = tmp_path / "shared.db"
@@ -275,12 +284,8 @@ def test_a_writer_sees_what_another_process_stored_meanwhile(tmp_path: Path) -> 
         # The second process stores a copy of it, and a story of its own.
         copy = second.save_article(_story("copier.example", 30, "MOSCOW - "))
         assert copy.membership and copy.membership.cluster_id == original.article_id
-        story = replace(_story("second.example", 5), body=demo_corpus()[0].article.body)
-        own = second.save_article(story)
         # The first finds the second's story without reopening the file.
-        again = first.save_article(_reprint(story, "third.example", 60))
-        assert again.membership and again.membership.cluster_id == own.article_id
-        assert first.consistency_problems() == []
+        _assert_finds_what_the_other_stores(first, second)
     finally:
         first.close()
         second.close()
@@ -297,7 +302,7 @@ def test_a_rebuild_elsewhere_makes_a_writer_load_the_index_afresh(tmp_path: Path
         assert len(stale) == 52 * expected_size
         with Store.open(path) as other:
             other.rebuild_index()
-        # Twenty new log entries after a clear: the writer notices and loads again.
+        # The rebuild left its mark in signature_log: the writer notices and loads again.
         for item in corpus[20:]:
             writer.save_article(item.article)
         assert writer.index.band_index() is not stale
@@ -310,8 +315,8 @@ def test_a_rebuild_elsewhere_makes_a_writer_load_the_index_afresh(tmp_path: Path
         assert partition(store) == expected
 
 
-def test_a_rolled_back_article_leaves_the_log_position_right(tmp_path: Path) -> None:
-    """Sequence numbers of a rolled-back write are reused; the writer must read them again."""
+def test_a_rolled_back_article_leaves_the_position_right(tmp_path: Path) -> None:
+    """The id of a rolled-back article is used again; the writer must read what is stored there."""
     path = tmp_path / "rollback.db"
     first = Store.open(path)
     second = Store.open(path)
@@ -321,13 +326,8 @@ def test_a_rolled_back_article_leaves_the_log_position_right(tmp_path: Path) -> 
             first.save_article(_story("copier.example", 30, "MOSCOW - "))
             raise RuntimeError("the batch fails after its article was indexed")
         assert first.count("articles") == 1
-        # The log numbers the failed batch used go to the second writer's article ...
-        story = replace(_story("other.example", 5), body=demo_corpus()[0].article.body)
-        own = second.save_article(story)
-        # ... and the first still finds it.
-        again = first.save_article(_reprint(story, "third.example", 60))
-        assert again.membership and again.membership.cluster_id == own.article_id
-        assert first.consistency_problems() == []
+        # The id the failed batch used goes to the second writer's article; the first finds it.
+        _assert_finds_what_the_other_stores(first, second)
     finally:
         first.close()
         second.close()
