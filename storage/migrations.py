@@ -390,7 +390,7 @@ def m007_band_index_in_memory(db: Database) -> None:
     The band tables took 52 random-key inserts per article into B-trees that
     outgrow any page cache, so each article cost more as the store grew. Band
     keys are a pure function of a signature, so a writer computes them from
-    ``signatures`` when it first needs them (numpy, about two seconds per
+    ``signatures`` when it first needs them (numpy, about three seconds per
     200,000 articles) and keeps them in memory. A writer catches up with what
     other processes stored since it last looked from the signatures of newer
     articles and from ``signature_log``, which lists the signatures replaced
