@@ -625,8 +625,7 @@ class ReprintIndex:
         """Indexed documents with their current cluster id and whether each is canonical."""
         wanted = sorted(set(ids))
         docs: dict[int, tuple[IndexedDoc, int | None, bool]] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for chunk in _chunks(wanted, 500):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 "SELECT a.id, s.hashvalues, s.shingle_count, a.content_hash, a.published_at_utc, "
@@ -680,8 +679,7 @@ class ReprintIndex:
         """The ``ids`` whose stored signatures may make them reprints of ``doc``."""
         wanted = sorted(ids)
         kept: set[int] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for chunk in _chunks(wanted, 500):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 "SELECT article_id, hashvalues, shingle_count FROM signatures "
@@ -702,8 +700,7 @@ class ReprintIndex:
     def _memberships(self, ids: Iterable[int]) -> dict[int, tuple[int | None, bool]]:
         wanted = sorted(set(ids))
         out: dict[int, tuple[int | None, bool]] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for chunk in _chunks(wanted, 500):
             marks = ",".join("?" * len(chunk))
             for article_id, cluster_id, canonical in self.conn.execute(
                 f"SELECT id, cluster_id, is_canonical FROM articles WHERE id IN ({marks})", chunk
@@ -714,8 +711,7 @@ class ReprintIndex:
     def _cluster_members(self, cluster_ids: Iterable[int | None]) -> set[int]:
         wanted = sorted({c for c in cluster_ids if c is not None})
         members: set[int] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for chunk in _chunks(wanted, 500):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 f"SELECT id FROM articles WHERE cluster_id IN ({marks})", chunk
