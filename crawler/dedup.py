@@ -563,19 +563,29 @@ def band_keys(signature: Signature, params: DedupParams = DEFAULT_PARAMS) -> np.
     return keys
 
 
-def band_key_matrix(
-    hashvalues: np.ndarray, ledes: np.ndarray | None, params: DedupParams = DEFAULT_PARAMS
-) -> np.ndarray:
-    """``band_keys`` of many signatures at once: one row of keys per row of ``hashvalues``.
+def band_key_groups(
+    hashvalues: np.ndarray, ledes: Sequence[np.ndarray], params: DedupParams = DEFAULT_PARAMS
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``band_keys`` of many signatures at once, as (row numbers, one row of keys each) groups.
 
-    ``ledes`` holds the lede values of the same signatures (one row each), or
-    None when they have no complete lede; then only the body bands are keyed.
+    ``hashvalues`` holds one signature per row and ``ledes`` their lede
+    values. As in ``band_keys``, a signature gets its lede bands only when its
+    lede is complete (an old or short one has none), so those with and
+    without come in two groups.
     """
-    keys = _keys(hashvalues, params.bands, params.rows, 0)
-    if ledes is None:
-        return keys
-    lede = _keys(ledes, params.lede_bands, params.lede_rows, params.bands)
-    return np.concatenate([keys, lede], axis=1)
+    width = params.lede_bands * params.lede_rows
+    complete = np.array([len(lede) >= width for lede in ledes], dtype=bool)
+    groups = []
+    if complete.any():
+        rows = np.flatnonzero(complete)
+        body = _keys(hashvalues[rows], params.bands, params.rows, 0)
+        lede_values = np.stack([ledes[i][:width] for i in rows.tolist()])
+        lede = _keys(lede_values, params.lede_bands, params.lede_rows, params.bands)
+        groups.append((rows, np.concatenate([body, lede], axis=1)))
+    if not complete.all():
+        rows = np.flatnonzero(~complete)
+        groups.append((rows, _keys(hashvalues[rows], params.bands, params.rows, 0)))
+    return groups
 
 
 def band_keys_of(
@@ -584,20 +594,11 @@ def band_keys_of(
     """``band_keys`` of each of ``signatures``, computed together."""
     if not signatures:
         return []
-    width = params.lede_bands * params.lede_rows
     values = np.stack([s.hashvalues for s in signatures])
     out: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * len(signatures)
-    with_lede = [i for i, s in enumerate(signatures) if len(s.lede) >= width]
-    without = [i for i, s in enumerate(signatures) if len(s.lede) < width]
-    if with_lede:
-        ledes = np.stack([signatures[i].lede[:width] for i in with_lede])
-        matrix = band_key_matrix(values[with_lede], ledes, params)
-        for i, keys in zip(with_lede, matrix, strict=True):
-            out[i] = keys
-    if without:
-        matrix = band_key_matrix(values[without], None, params)
-        for i, keys in zip(without, matrix, strict=True):
-            out[i] = keys
+    for rows, keys in band_key_groups(values, [s.lede for s in signatures], params):
+        for row, row_keys in zip(rows.tolist(), keys, strict=True):
+            out[row] = row_keys
     return out
 
 

@@ -536,24 +536,12 @@ class ReprintIndex:
 
     def _packed_keys(self, rows: list[tuple[int, bytes, bytes | None]]) -> np.ndarray:
         """Band index entries of stored signatures (article id, values, lede values)."""
-        width = self.params.lede_bands * self.params.lede_rows
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         values = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4")
         values = values.reshape(len(rows), self.params.num_perm)
-        # Old or short ledes have no lede bands (as band_keys decides per signature).
-        full = np.array([len(r[2] or b"") >= 4 * width for r in rows], dtype=bool)
-        packed = []
-        if full.any():
-            ledes = np.frombuffer(
-                b"".join((r[2] or b"")[: 4 * width] for r, f in zip(rows, full, strict=True) if f),
-                dtype="<u4",
-            ).reshape(-1, width)
-            keys = dedup.band_key_matrix(values[full], ledes, self.params)
-            packed.append(BandIndex.pack(ids[full], keys))
-        if not full.all():
-            keys = dedup.band_key_matrix(values[~full], None, self.params)
-            packed.append(BandIndex.pack(ids[~full], keys))
-        return np.concatenate(packed)
+        ledes = [np.frombuffer(r[2] or b"", dtype="<u4") for r in rows]
+        groups = dedup.band_key_groups(values, ledes, self.params)
+        return np.concatenate([BandIndex.pack(ids[group], keys) for group, keys in groups])
 
     def checkpoint(self) -> tuple[BandIndex | None, _LogPosition, int]:
         """What ``rewind`` needs to forget the writes of a transaction that fails."""
