@@ -397,30 +397,6 @@ def _minhash(shingles: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return values.min(axis=0)
 
 
-def signatures(
-    shingle_sets: Sequence[np.ndarray],
-    params: DedupParams = DEFAULT_PARAMS,
-    lede_sets: Sequence[np.ndarray] | None = None,
-) -> list[Signature]:
-    """Signatures of many documents; their values equal ``datasketch_signature`` of each.
-
-    The permutations come from datasketch once; each document is then one
-    numpy expression over all its shingles and all permutations. This skips
-    datasketch's per-value ``hashfunc`` call, which dominates its cost when the
-    inputs are hashes already (measured in bench/dedup_speed.py).
-    ``lede_sets`` are the shingles of each document's first words.
-    """
-    a, b = _permutations(params)
-    width = params.lede_bands * params.lede_rows
-    out: list[Signature] = []
-    for index, shingles in enumerate(shingle_sets):
-        lede = np.empty(0, dtype=np.uint32)
-        if lede_sets is not None:
-            lede = _minhash(lede_sets[index], a[:width], b[:width])
-        out.append(Signature(_minhash(shingles, a, b), len(shingles), lede))
-    return out
-
-
 def sign(words: Sequence[str], params: DedupParams = DEFAULT_PARAMS) -> Signature:
     """The signature of one document's (boilerplate-free) folded words, lede included."""
     return sign_hashes(word_hashes(words), params)
@@ -436,12 +412,14 @@ def sign_many(
 ) -> list[Signature]:
     """Signatures of many documents, given the word hashes of each (lede included).
 
-    The same values as ``signatures`` of each document's distinct n-grams and
-    of its first ``lede_words`` words' n-grams, with less numpy work per
-    document: the n-grams of the whole batch are combined and mixed at once,
-    and one (n-grams x permutations) matrix per document gives both the body
-    values (its minimum) and the lede values (the minimum of its first rows
-    and first columns). Repeated n-grams do not change a minimum, so only the
+    The values equal ``datasketch_signature`` of each document's distinct
+    n-grams and of its first ``lede_words`` words' n-grams (a test checks
+    them). The permutations come from datasketch once, which skips its
+    per-value ``hashfunc`` call, and there is little numpy work per document:
+    the n-grams of the whole batch are combined and mixed at once, and one
+    (n-grams x permutations) matrix per document gives both the body values
+    (its minimum) and the lede values (the minimum of its first rows and
+    first columns). Repeated n-grams do not change a minimum, so only the
     count needs the distinct ones.
     """
     n = params.shingle_size
