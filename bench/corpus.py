@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.items import Article, Block  # noqa: E402
+from crawler.core.items import Article, Block  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 
@@ -32,7 +32,7 @@ def _texts() -> tuple[str, ...]:
         return tuple(
             p for s in benchmark_sources(SHARED) + daniel_sources(SHARED) for p in s.paragraphs
         )
-    from crawler import demo
+    from crawler.app import demo
 
     return tuple(a.body_text for a in demo.load_articles())
 

@@ -62,9 +62,9 @@ import xxhash  # noqa: E402
 from datasketch import MinHash, MinHashLSH  # noqa: E402
 
 from bench.corpus import make_documents  # noqa: E402
-from crawler import dedup  # noqa: E402
-from crawler.items import Article  # noqa: E402
-from crawler.text import normalise  # noqa: E402
+from crawler.core import dedup  # noqa: E402
+from crawler.core.items import Article  # noqa: E402
+from crawler.core.text import normalise  # noqa: E402
 from storage import Store  # noqa: E402
 from storage.reprints import ReprintIndex  # noqa: E402
 

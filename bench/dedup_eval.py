@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.dedup import DEFAULT_PARAMS, DedupParams, replace_params  # noqa: E402
+from crawler.core.dedup import DEFAULT_PARAMS, DedupParams, replace_params  # noqa: E402
 from storage import Store  # noqa: E402
 from tests.reprint_set import Labelled, SetScore, demo_corpus, real_corpus, score  # noqa: E402
 

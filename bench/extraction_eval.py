@@ -46,9 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from crawler.errors import WirecrawlError  # noqa: E402
-from crawler.extract import ExtractOptions, extract  # noqa: E402
-from crawler.items import Article  # noqa: E402
+from crawler.core.errors import WirecrawlError  # noqa: E402
+from crawler.core.extract import ExtractOptions, extract  # noqa: E402
+from crawler.core.items import Article  # noqa: E402
 
 #: Where the shared data lives by default: ``../shared`` beside the project.
 DEFAULT_SHARED = Path(os.environ.get("WIRECRAWL_SHARED", ROOT.parent / "shared"))

@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from newssite import NewsSite, Story, build  # noqa: E402
 
-from crawler.items import Article, Block  # noqa: E402
+from crawler.core.items import Article, Block  # noqa: E402
 from storage import Store  # noqa: E402
 
 #: Scrapy settings of every measured crawl (see the module docstring).

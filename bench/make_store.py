@@ -41,8 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler import demo  # noqa: E402
-from crawler.items import Article, Block  # noqa: E402
+from crawler.app import demo  # noqa: E402
+from crawler.core.items import Article, Block  # noqa: E402
 from storage import Store  # noqa: E402
 
 SHARED = ROOT.parent / "shared"

@@ -8,7 +8,7 @@ when present: English and Russian; the demo corpus for Arabic, and for all
 languages when ../shared is absent). About one article in ten is an edited
 reprint of an earlier article of another outlet in the same language (new
 headline and dateline, a paragraph cut or an agency line added), as in
-crawler/demo. Everything is a function of the seed.
+crawler/app/demo. Everything is a function of the seed.
 
 Like the demo site it is reached as an HTTP proxy (or a SOCKS5 proxy on the
 same port, for clients that only speak that): URLs keep made-up hosts
@@ -72,7 +72,7 @@ def sentence_pools() -> dict[str, list[str]]:
         for source in benchmark_sources(SHARED_DATA) + daniel_sources(SHARED_DATA):
             if source.language in texts:
                 texts[source.language].extend(source.paragraphs)
-    from crawler import demo
+    from crawler.app import demo
 
     for article in demo.load_articles():
         if article.language in texts and (

@@ -44,7 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.web import pages, plugin  # noqa: E402
+from crawler.app.web import pages, plugin  # noqa: E402
 from storage import Store, queries  # noqa: E402
 
 #: Canned queries measured, with the parameters they take.

@@ -1,6 +1,6 @@
 """``python -m crawler`` runs the wirecrawl command line."""
 
-from crawler.cli import main
+from crawler.app.cli import main
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,7 @@
 """What the polling spiders share: conditional feed requests, article pages, the run record.
 
 Spiders only route: conditional requests are built from the stored feed
-state, bodies go to the pure parsers, pages to ``crawler.extract.extract``,
+state, bodies go to the pure parsers, pages to ``crawler.core.extract.extract``,
 outcomes to the store; items go through the dedup and store pipelines.
 """
 
@@ -18,17 +18,16 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler import polling
-from crawler.clock import Clock, SystemClock, clock_from_spec
-from crawler.errors import WirecrawlError
-from crawler.extract import ExtractOptions, article_from_entry, extract
-from crawler.feeds import FeedParseError, parse_feed
-from crawler.items import Feed, FeedEntry
-from crawler.pipelines import Fetched, store_for
-from crawler.safety import RefusedRequest
-from crawler.urls import canonical_url, outlet_of, resolve_canonical
+from crawler.core.clock import Clock, SystemClock, clock_from_spec
+from crawler.core.errors import WirecrawlError
+from crawler.core.extract import ExtractOptions, article_from_entry, extract
+from crawler.core.feeds import FeedParseError, parse_feed
+from crawler.core.items import Feed, FeedEntry, FetchRecord
+from crawler.core.urls import canonical_url, outlet_of, resolve_canonical
+from crawler.glue import polling
+from crawler.glue.pipelines import Fetched, store_for
+from crawler.glue.safety import RefusedRequest
 from storage import Store, queries
-from storage.store import FetchRecord
 
 #: Statuses a feed callback sees itself instead of Scrapy filtering them out.
 FEED_STATUSES = [304, *range(400, 600)]

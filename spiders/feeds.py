@@ -1,6 +1,6 @@
 """The feeds spider: polls every due feed, follows new entries to their pages.
 
-Feed bodies go to ``crawler.feeds.parse_feed``; a body whose bytes did not
+Feed bodies go to ``crawler.core.feeds.parse_feed``; a body whose bytes did not
 change since the last poll counts as not modified even when the server sent
 no 304 (some send a stale ETag). Run it with ``wirecrawl crawl`` or ``scrapy
 crawl feeds`` (``-a feeds=URL,URL`` polls those feeds, added if new).
@@ -14,11 +14,11 @@ from typing import Any
 
 from scrapy.http import Response
 
-from crawler import polling
-from crawler.errors import FeedError
-from crawler.feeds import parse_feed
-from crawler.items import Feed
-from crawler.urls import canonical_url
+from crawler.core.errors import FeedError
+from crawler.core.feeds import parse_feed
+from crawler.core.items import Feed
+from crawler.core.urls import canonical_url
+from crawler.glue import polling
 from spiders.base import FEED_META, PollingSpider, headers_of, permanent_redirect
 
 

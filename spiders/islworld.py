@@ -20,11 +20,11 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from crawler.clock import clock_from_spec
-from crawler.errors import WirecrawlError
-from crawler.extract import ExtractOptions, extract
-from crawler.pipelines import Fetched, store_for
-from crawler.urls import canonical_url, outlet_of, resolve_canonical
+from crawler.core.clock import clock_from_spec
+from crawler.core.errors import WirecrawlError
+from crawler.core.extract import ExtractOptions, extract
+from crawler.core.urls import canonical_url, outlet_of, resolve_canonical
+from crawler.glue.pipelines import Fetched, store_for
 from storage import Store
 
 #: The edition listings walked by default.

@@ -13,11 +13,11 @@ from typing import Any
 
 from scrapy.http import Response
 
-from crawler import polling
-from crawler.errors import FeedError
-from crawler.items import Feed
-from crawler.sitemaps import parse_sitemap
-from crawler.urls import canonical_url
+from crawler.core.errors import FeedError
+from crawler.core.items import Feed
+from crawler.core.sitemaps import parse_sitemap
+from crawler.core.urls import canonical_url
+from crawler.glue import polling
 from spiders.base import FEED_META, PollingSpider, headers_of, permanent_redirect
 
 #: Child sitemaps of an index followed per poll (the newest are usually listed first).

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from crawler.errors import StoreError
+from crawler.core.errors import StoreError
 
 
 class StoreBusyError(StoreError):

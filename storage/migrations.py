@@ -35,7 +35,7 @@ import sqlite3
 
 from sqlite_utils import Database, Migrations
 
-from crawler.errors import StoreError
+from crawler.core.errors import StoreError
 
 MIGRATION_SET = "wirecrawl"
 migrations = Migrations(MIGRATION_SET)

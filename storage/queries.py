@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crawler.items import Feed
-from crawler.text import normalise
+from crawler.core.items import Feed
+from crawler.core.text import normalise
 from storage.store import Store
 
 #: Weights of the title and body columns in bm25: a hit in the headline counts four times.

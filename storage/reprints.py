@@ -1,6 +1,6 @@
 """The persistent reprint index: signatures, LSH bands, boilerplate counts, cluster rows.
 
-``ReprintIndex`` does the I/O around the pure deciders in ``crawler.dedup``.
+``ReprintIndex`` does the I/O around the pure deciders in ``crawler.core.dedup``.
 It works inside the caller's transaction, so an article, its signature and
 every cluster row it changes are committed together or not at all.
 
@@ -35,8 +35,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from crawler import dedup
-from crawler.dedup import (
+from crawler.core import dedup
+from crawler.core.dedup import (
     BandIndex,
     DedupParams,
     IndexedDoc,
@@ -44,7 +44,7 @@ from crawler.dedup import (
     PreparedText,
     Signature,
 )
-from crawler.wire import agency_of_outlet
+from crawler.core.wire import agency_of_outlet
 
 #: Candidates beyond this many per article are ignored (the most band-sharing first).
 MAX_CANDIDATES = 1000

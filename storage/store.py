@@ -25,12 +25,12 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from crawler import dedup
-from crawler.dedup import DEFAULT_PARAMS, DedupParams, Membership, PreparedText
-from crawler.errors import StoreError
-from crawler.items import Alternate, Article, Block
-from crawler.text import normalise
-from crawler.wire import agency_of_outlet
+from crawler.core import dedup
+from crawler.core.dedup import DEFAULT_PARAMS, DedupParams, Membership, PreparedText
+from crawler.core.errors import StoreError
+from crawler.core.items import Alternate, Article, Block, FetchRecord
+from crawler.core.text import normalise
+from crawler.core.wire import agency_of_outlet
 from storage.migrations import apply_migrations
 from storage.reprints import ReprintIndex
 
@@ -42,37 +42,6 @@ PREPARE_BATCH = 32
 CACHE_KIB = 64 * 1024
 #: Bytes of the file SQLite may memory-map for reading.
 MMAP_BYTES = 256 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class FetchRecord:
-    """One HTTP fetch as the crawler saw it, for the fetch log and the feed's state."""
-
-    #: feed, sitemap or page.
-    kind: str
-    url: str
-    fetched_at: datetime
-    #: ok, not-modified, or the kind of error ("http_404", "timeout", "parse", ...).
-    outcome: str
-    feed_id: int | None = None
-    run_id: int | None = None
-    status: int | None = None
-    error: str = ""
-    size: int = 0
-    elapsed_ms: int | None = None
-    #: Entries in the feed, and how many were new.
-    items: int = 0
-    items_new: int = 0
-    etag: str = ""
-    last_modified: str = ""
-    body_hash: str = ""
-    format: str = ""
-    title: str = ""
-    site_url: str = ""
-    language: str = ""
-    redirected_to: str = ""
-    #: Schedule columns to store (next_due_at, interval_seconds, interval_reason, dead ...).
-    schedule: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.errors import InputFileError
-from crawler.importer import find_seed_files, read_seed_file
+from crawler.app.importer import find_seed_files, read_seed_file
+from crawler.core.errors import InputFileError
 from tests.hostile_site import ROOT, rows
 
 GOOD = "Заголовок новости {n}\n\n9 февраля 2022\n\nПервый абзац текста номер {n}.\n"

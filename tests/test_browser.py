@@ -49,12 +49,12 @@ def _free_port() -> int:
 
 def _serve_command(db: Path, port: int) -> list[str]:
     """``wirecrawl --db DB serve``, or the same command called directly before it is registered."""
-    from crawler.cli import main
+    from crawler.app.cli import main
 
     if "serve" in main.commands:
         return [sys.executable, "-m", "crawler", "--db", str(db), "serve", "--port", str(port)]
     code = (
-        "import sys; from pathlib import Path; from crawler.web.cli import serve_command; "
+        "import sys; from pathlib import Path; from crawler.app.web.cli import serve_command; "
         "serve_command.main(sys.argv[2:], obj=Path(sys.argv[1]))"
     )
     return [sys.executable, "-c", code, str(db), "--port", str(port)]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import main
+from crawler.app.cli import main
 from tests.conftest import SEEDS, need_shared
 
 RECORD_COLUMNS = [

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import main
-from crawler.compare import align, shared_spans
-from crawler.seedformat import render_seed_text
+from crawler.app.cli import main
+from crawler.core.compare import align, shared_spans
+from crawler.core.seedformat import render_seed_text
 from tests.reprint_set import demo_corpus
 
 

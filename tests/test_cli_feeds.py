@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import DEFAULT_FEEDS, main
+from crawler.app.cli import DEFAULT_FEEDS, main
+from crawler.core.items import FetchRecord
 from storage import Store
-from storage.store import FetchRecord
 from tests.conftest import DATA, need_shared
 
 
@@ -49,7 +49,7 @@ def test_import_the_default_list_and_export_it(tmp_path: Path) -> None:
 def test_import_real_broken_opml_reports_problems(tmp_path: Path) -> None:
     folder = need_shared(DATA / "opml")
     broken = None
-    from crawler.feeds import parse_opml
+    from crawler.core.feeds import parse_opml
 
     for path in sorted(folder.rglob("*.opml")):
         if parse_opml(path.read_bytes()).problems:

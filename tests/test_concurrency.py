@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import main
+from crawler.app.cli import main
 from storage import Store
 from tests.hostile_site import QUICK, ROOT, HostileSite, reprint_site, rows, wire_story
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.demo.site import DemoSite
+from crawler.app.demo.site import DemoSite
 from tests.loopback import LoopbackSite, Reply, page, rss
 from tests.reprint_set import demo_corpus, score
 

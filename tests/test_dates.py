@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.dates import (
+from crawler.core.dates import (
     _MONTH_NAMES,
     ParsedDate,
     _fold,

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from crawler import dedup
-from crawler.dedup import (
+from crawler.core import dedup
+from crawler.core.dedup import (
     DEFAULT_PARAMS,
     IndexedDoc,
     Membership,
@@ -27,8 +27,8 @@ from crawler.dedup import (
     sign,
     similarity,
 )
-from crawler.errors import IndexMismatchError
-from crawler.text import words
+from crawler.core.errors import IndexMismatchError
+from crawler.core.text import words
 from tests.reprint_set import demo_corpus
 
 P = DEFAULT_PARAMS

@@ -19,17 +19,17 @@ from urllib.parse import urlsplit
 
 import pytest
 
-import crawler.demo
-from crawler.demo import DemoEntry, entries, load_article
-from crawler.demo.site import (
+import crawler.app.demo
+from crawler.app.demo import DemoEntry, entries, load_article
+from crawler.app.demo.site import (
     FEED_FORMATS,
     NEWS_SITEMAP_HOSTS,
     ROBOTS_DISALLOW,
     DemoSite,
 )
-from crawler.extract import extract
-from crawler.feeds import discover_feeds, parse_feed
-from crawler.items import FeedEntry
+from crawler.core.extract import extract
+from crawler.core.feeds import discover_feeds, parse_feed
+from crawler.core.items import FeedEntry
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
@@ -85,7 +85,7 @@ class Clock:
 
 def test_every_feed_parses_and_lists_exactly_its_outlets_articles(site: DemoSite) -> None:
     feeds = site.feeds()
-    assert len(feeds) == len(crawler.demo.manifest()["outlets"])
+    assert len(feeds) == len(crawler.app.demo.manifest()["outlets"])
     formats = set()
     for feed in feeds:
         got = fetch(site, feed.url)
@@ -430,9 +430,9 @@ def test_clock_filters_articles_and_changes_validators() -> None:
 
 
 def test_manifest_function_survives_the_module_import() -> None:
-    # crawler.demo.site is both this module and the manifest function of the package.
-    import crawler.demo.site as module
+    # crawler.app.demo.site is both this module and the manifest function of the package.
+    import crawler.app.demo.site as module
 
-    assert crawler.demo.site is module
-    assert set(crawler.demo.manifest()) >= {"outlets", "articles"}
-    assert len(entries()) == len(crawler.demo.manifest()["articles"])
+    assert crawler.app.demo.site is module
+    assert set(crawler.app.demo.manifest()) >= {"outlets", "articles"}
+    assert len(entries()) == len(crawler.app.demo.manifest()["articles"])

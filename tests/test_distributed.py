@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.demo.site import DemoSite
+from crawler.app.demo.site import DemoSite
 
 redis = pytest.importorskip("redis", reason="the distributed extra (redis) is not installed")
 
@@ -278,8 +278,8 @@ def test_the_shared_index_is_datasketchs_own(redis_url: str) -> None:
     """What workers add is what a plain datasketch ``MinHashLSH.query`` finds in Redis."""
     from datasketch import MinHashLSH
 
-    from crawler import dedup
-    from crawler.distributed import Deployment, SharedIndex, index_storage
+    from crawler.app.distributed import Deployment, SharedIndex, index_storage
+    from crawler.core import dedup
 
     words = [f"word{i}" for i in range(120)]
     copy = ["MOSCOW", "(TASS)", *words[:100]]

@@ -22,9 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler import sites
-from crawler.errors import WirecrawlError
-from crawler.extract import (
+from crawler.core import sites
+from crawler.core.errors import WirecrawlError
+from crawler.core.extract import (
     MAX_HTML_BYTES,
     ExtractionError,
     ExtractOptions,
@@ -33,8 +33,8 @@ from crawler.extract import (
     extract,
     extract_main_text,
 )
-from crawler.items import Alternate, Article, Block, FeedEntry
-from crawler.seedformat import parse_seed_text, render_seed_text
+from crawler.core.items import Alternate, Article, Block, FeedEntry
+from crawler.core.seedformat import parse_seed_text, render_seed_text
 
 PAGES = Path(__file__).parent / "golden" / "pages"
 MSK = timezone(timedelta(hours=3))
@@ -493,7 +493,7 @@ def test_extract_raises_only_our_errors_on_any_bytes(data: bytes, url: str) -> N
 # --- Layering ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", ["crawler.extract", "crawler.sites"])
+@pytest.mark.parametrize("module", ["crawler.core.extract", "crawler.core.sites"])
 def test_extract_imports_no_framework(module: str) -> None:
     frameworks = ["scrapy", "twisted", "click", "sqlite_utils"]
     code = f"import sys, {module}; print(','.join(m for m in {frameworks!r} if m in sys.modules))"
@@ -504,7 +504,7 @@ def test_extract_imports_no_framework(module: str) -> None:
 
 
 def test_sites_does_not_import_trafilatura() -> None:
-    code = "import sys, crawler.sites; print('trafilatura' in sys.modules)"
+    code = "import sys, crawler.core.sites; print('trafilatura' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

@@ -16,15 +16,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.errors import FeedError, WirecrawlError
-from crawler.feeds import (
+from crawler.core.errors import FeedError, WirecrawlError
+from crawler.core.feeds import (
     COMMON_FEED_PATHS,
     FeedParseError,
     discover_feeds,
     entry_identity,
     parse_feed,
 )
-from crawler.items import FeedEntry, ParsedFeed
+from crawler.core.items import FeedEntry, ParsedFeed
 from tests.conftest import DATA, need_shared
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -766,7 +766,7 @@ def test_discover_feeds_never_raises(page: str | bytes) -> None:
 
 def test_feeds_imports_no_framework() -> None:
     code = (
-        "import sys, crawler.feeds; "
+        "import sys, crawler.core.feeds; "
         "print(','.join(m for m in ('scrapy', 'twisted', 'click', 'sqlite_utils') "
         "if m in sys.modules))"
     )
@@ -783,7 +783,7 @@ def test_only_feeds_imports_feedparser() -> None:
         for path in (ROOT / folder).rglob("*.py")
         if re.search(r"^\s*(?:import|from)\s+feedparser\b", path.read_text("utf-8"), re.M)
     ]
-    assert importers == ["crawler/feeds.py"]
+    assert importers == ["crawler/core/feeds.py"]
 
 
 # --------------------------------------------------------------------------------------------

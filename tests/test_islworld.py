@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.seedformat import parse_seed_text, render_seed_text
+from crawler.core.seedformat import parse_seed_text, render_seed_text
 from storage import Store
 from tests.loopback import LoopbackSite
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.lang import detect_language
+from crawler.core.lang import detect_language
 
 CASES = [
     ("أكد نائب وزير الخارجية الروسي أن منظمة معاهدة الأمن الجماعي", "ar"),

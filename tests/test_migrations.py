@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from crawler.dedup import DEFAULT_PARAMS
+from crawler.core.dedup import DEFAULT_PARAMS
 from storage import Store
 from storage.migrations import known_migrations, migrations
 

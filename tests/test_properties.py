@@ -15,15 +15,15 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.dates import find_date, parse_date, parse_feed_date
-from crawler.errors import InputFileError, SeedFormatError
-from crawler.extract import decode_html
-from crawler.feeds import guess_legacy_charset, reread_garbled
-from crawler.importer import decode_text
-from crawler.safety import host_of, scheme_of
-from crawler.seedformat import parse_seed_text, render_seed_text
-from crawler.text import normalise, words
-from crawler.urls import canonical_url, is_private_address, outlet_of
+from crawler.app.importer import decode_text
+from crawler.core.dates import find_date, parse_date, parse_feed_date
+from crawler.core.errors import InputFileError, SeedFormatError
+from crawler.core.extract import decode_html
+from crawler.core.feeds import guess_legacy_charset, reread_garbled
+from crawler.core.seedformat import parse_seed_text, render_seed_text
+from crawler.core.text import normalise, words
+from crawler.core.urls import canonical_url, is_private_address, outlet_of
+from crawler.glue.safety import host_of, scheme_of
 
 QUICK = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crawler import dedup
-from crawler.errors import IndexMismatchError
-from crawler.items import Article, Block
+from crawler.core import dedup
+from crawler.core.errors import IndexMismatchError
+from crawler.core.items import Article, Block
 from storage import Store
 from storage.reprints import ReprintIndex
 from tests.conftest import DATA, SEED_FILE

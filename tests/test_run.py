@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.clock import AcceleratedClock
+from crawler.core.clock import AcceleratedClock
 from storage import Store
 from tests.loopback import LoopbackSite, Reply, page, rss
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import main
-from crawler.items import Article, Block
-from crawler.safety import SafetyMiddleware
+from crawler.app.cli import main
+from crawler.core.items import Article, Block
+from crawler.glue.safety import SafetyMiddleware
 from storage import Store
 from tests.hostile_site import ROOT, HostileSite, crawl, rows, story
 from tests.loopback import page, rss
@@ -50,7 +50,7 @@ def test_the_guard_is_on_by_default_and_other_schemes_are_switched_off() -> None
         "from crawler import settings as s; "
         "print(s.WIRECRAWL_BLOCK_PRIVATE_REDIRECTS, sorted(k for k, v in "
         "s.DOWNLOAD_HANDLERS.items() if v is None), "
-        "s.DOWNLOADER_MIDDLEWARES['crawler.safety.SafetyMiddleware'])"
+        "s.DOWNLOADER_MIDDLEWARES['crawler.glue.safety.SafetyMiddleware'])"
     )
     env = {k: v for k, v in os.environ.items() if k != "WIRECRAWL_BLOCK_PRIVATE_REDIRECTS"}
     out = subprocess.run(

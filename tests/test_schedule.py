@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.schedule import (
+from crawler.core.schedule import (
     BLOCKED_KINDS,
     PERMANENT_KINDS,
     TRANSIENT_KINDS,
@@ -64,7 +64,7 @@ def fail(kind: str, when: datetime = T0, status: int | None = None, **hints: Any
 def test_imports_no_framework() -> None:
     frameworks = ["scrapy", "twisted", "click", "sqlite_utils"]
     code = (
-        "import sys, crawler.schedule; "
+        "import sys, crawler.core.schedule; "
         f"print(','.join(m for m in {frameworks!r} if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

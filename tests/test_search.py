@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler import demo
-from crawler.cli import main
-from crawler.importer import read_seed_file
-from crawler.items import Article, Block
+from crawler.app import demo
+from crawler.app.cli import main
+from crawler.app.importer import read_seed_file
+from crawler.core.items import Article, Block
 from storage import Store
 from storage.queries import fts_query, search, trigram_query, word_stem
 from tests.conftest import SEED_FILE, SEEDS, need_shared

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.errors import SeedFormatError
-from crawler.items import Alternate, Article, Block
-from crawler.seedformat import parse_seed_text, parse_switcher, render_seed_text
+from crawler.core.errors import SeedFormatError
+from crawler.core.items import Alternate, Article, Block
+from crawler.core.seedformat import parse_seed_text, parse_switcher, render_seed_text
 
 PUBLISHER = 'مجموعة الرؤية الاستراتيجية "روسيا - العالم الإسلامي"'
 SUBHEADING = "تنفيذ مهام حفظ السلام"

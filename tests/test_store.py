@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.errors import StoreError
-from crawler.items import Alternate, Article, Block
+from crawler.core.errors import StoreError
+from crawler.core.items import Alternate, Article, Block
 from storage import Store
 from storage.migrations import known_migrations
 from storage.queries import fts_query, search, stats

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawler.text import normalise, shingles, words
+from crawler.core.text import normalise, shingles, words
 
 FOLDS = [
     # Arabic: alef forms, hamza seats, alef maqsura, ta marbuta
@@ -79,7 +79,7 @@ def test_normalise_is_idempotent(text: str) -> None:
 
 def test_batch_fold_gives_each_block_its_words_single_spaced() -> None:
     """Punctuation, dashes and tatweel leave no runs of spaces in the folded blocks."""
-    from crawler.text import fold_documents
+    from crawler.core.text import fold_documents
 
     documents = [
         ["«Привет», — сказал он.  Ёлка!", "", "  end  "],

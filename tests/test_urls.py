@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.urls import (
+from crawler.core.urls import (
     TRACKING_PARAMETERS,
     canonical_url,
     entry_identity,
@@ -545,7 +545,7 @@ def test_public_addresses(host: str) -> None:
 
 def test_imports_no_framework() -> None:
     frameworks = ["scrapy", "twisted", "click", "sqlite_utils"]
-    code = f"import sys, crawler.urls; print([m for m in {frameworks!r} if m in sys.modules])"
+    code = f"import sys, crawler.core.urls; print([m for m in {frameworks!r} if m in sys.modules])"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

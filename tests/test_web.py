@@ -28,12 +28,12 @@ import pytest
 from click.testing import CliRunner
 from datasette.app import Datasette
 
-from crawler import demo
-from crawler.errors import StoreError
-from crawler.items import Article, Block
-from crawler.web import pages, plugin
-from crawler.web.cli import serve_command
-from crawler.web.server import make_datasette, register_plugin
+from crawler.app import demo
+from crawler.app.web import pages, plugin
+from crawler.app.web.cli import serve_command
+from crawler.app.web.server import make_datasette, register_plugin
+from crawler.core.errors import StoreError
+from crawler.core.items import Article, Block
 from storage import Store
 
 #: Publication times are relative to now, so that "the last 24 hours" has a known answer.
@@ -386,7 +386,7 @@ def test_served_store_cannot_be_written(ds: Datasette) -> None:
 
 
 def test_metadata_file_serves_a_store_named_wirecrawl(tmp_path: Path, store_path: Path) -> None:
-    # `datasette wirecrawl.db -m crawler/web/metadata.json`, the plugin installed.
+    # `datasette wirecrawl.db -m crawler/app/web/metadata.json`, the plugin installed.
     path = tmp_path / "wirecrawl.db"
     path.write_bytes(store_path.read_bytes())
     register_plugin()
@@ -489,8 +489,8 @@ def test_only_the_web_package_imports_datasette() -> None:
         for path in (root / folder).rglob("*.py")
         if re.search(r"^\s*(import|from) (datasette|uvicorn)\b", path.read_text("utf-8"), re.M)
     )
-    assert importers == ["crawler/web/plugin.py", "crawler/web/server.py"]
+    assert importers == ["crawler/app/web/plugin.py", "crawler/app/web/server.py"]
     # The CLI module imports Datasette only when `serve` runs.
-    code = "import sys, crawler.cli, crawler.web.cli; print('datasette' in sys.modules)"
+    code = "import sys, crawler.app.cli, crawler.app.web.cli; print('datasette' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

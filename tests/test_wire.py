@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.wire import (
+from crawler.core.wire import (
     AGENCIES,
     Agency,
     WireAttribution,

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crawler import demo
-from crawler.items import Article, Block
-from crawler.seedformat import parse_seed_text
+from crawler.app import demo
+from crawler.core.items import Article, Block
+from crawler.core.seedformat import parse_seed_text
 
 #: Sources shorter than this (in words) are published once and never reprinted.
 MIN_SOURCE_WORDS = 80

@@ -1,6 +1,6 @@
 """The ``-s NAME=VALUE`` option that the crawling commands share.
 
-Kept apart from ``crawler.cli`` so that ``crawler.distributed_cli``, which
+Kept apart from ``crawler.app.cli`` so that ``crawler.app.distributed_cli``, which
 the CLI imports, can use it too.
 """
 

@@ -458,7 +458,7 @@ def parse_http_hints(headers: Mapping[str, str], now: datetime) -> HttpHints:
 # --------------------------------------------------------------------------------------------
 
 _KNOWN_KINDS = PERMANENT_KINDS | BLOCKED_KINDS | TRANSIENT_KINDS
-# FeedParseError.kind values (crawler.feeds) and their scheduling kinds.
+# FeedParseError.kind values (crawler.core.feeds) and their scheduling kinds.
 _FEED_ERROR_KINDS = {
     "empty": "empty",
     "html": "not_a_feed",

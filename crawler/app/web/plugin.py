@@ -9,7 +9,7 @@ are left alone.
 What it adds:
 
 - SQL functions on every connection: ``wirecrawl_fold(text)`` folds text as
-  the store folds its search columns (``crawler.text.normalise``), and
+  the store folds its search columns (``crawler.core.text.normalise``), and
   ``wirecrawl_match(query)`` gives the FTS5 MATCH expression ``wirecrawl
   search`` uses (``storage.queries.fts_query``), for canned queries and the
   SQL editor. On a store, Datasette's own ``escape_fts`` (behind the search box
@@ -42,9 +42,9 @@ from datasette.utils.asgi import NotFound, Request, Response
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
-from crawler.errors import StoreError
-from crawler.text import normalise
-from crawler.web import pages
+from crawler.app.web import pages
+from crawler.core.errors import StoreError
+from crawler.core.text import normalise
 from storage import Store, queries
 
 if TYPE_CHECKING:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from crawler.dates import parse_feed_date
-from crawler.errors import FeedError
-from crawler.items import FeedEntry
-from crawler.urls import canonical_url
+from crawler.core.dates import parse_feed_date
+from crawler.core.errors import FeedError
+from crawler.core.items import FeedEntry
+from crawler.core.urls import canonical_url
 
 #: Larger sitemaps are refused (the protocol caps them at 50 MB uncompressed).
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024

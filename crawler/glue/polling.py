@@ -1,7 +1,7 @@
 """From one fetch of a feed to the schedule columns the store keeps.
 
 Glue between what a spider saw (status, headers, counts, the feed's own
-hints) and the pure scheduler in ``crawler.schedule``: it rebuilds the
+hints) and the pure scheduler in ``crawler.core.schedule``: it rebuilds the
 scheduler's memory from the feed row, asks ``schedule.next_poll``, and turns
 the decision back into columns (``next_due_at``, ``interval_seconds``,
 ``interval_reason``, ``dead``, ``schedule_state``).
@@ -14,11 +14,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from crawler import schedule
+from crawler.core import schedule
 
 if TYPE_CHECKING:
-    from crawler.items import Feed
-    from storage.store import FetchRecord
+    from crawler.core.items import Feed, FetchRecord
 
 
 def error_kind(status: int | None, exception_name: str) -> str:

@@ -22,11 +22,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from crawler import dates, wire
-from crawler.errors import SeedFormatError
-from crawler.items import Alternate, Article, Block
-from crawler.lang import detect_language
-from crawler.text import normalise
+from crawler.core import dates, wire
+from crawler.core.errors import SeedFormatError
+from crawler.core.items import Alternate, Article, Block
+from crawler.core.lang import detect_language
+from crawler.core.text import normalise
 
 #: Language-switcher labels as the seed site and its peers print them.
 _SWITCHER_LABELS = {

@@ -18,7 +18,9 @@ Records in this module:
 ``ParsedFeed``
     a feed document read into entries, with its polling hints;
 ``Feed``
-    a feed or news sitemap in the store, with the state of its last poll.
+    a feed or news sitemap in the store, with the state of its last poll;
+``FetchRecord``
+    one HTTP fetch as the crawler saw it, for the fetch log and the feed's state.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 #: How a body block is used on the page.
 BlockKind = Literal["paragraph", "subheading"]
@@ -253,8 +255,39 @@ class Feed:
     dead: bool = False
     #: The URL a permanent redirect pointed to, if one was seen.
     redirected_to: str = ""
-    #: The scheduler's memory of this feed (JSON; see ``crawler.polling``).
+    #: The scheduler's memory of this feed (JSON; see ``crawler.glue.polling``).
     schedule_state: str = ""
     #: Entries listed by the feed whose article was neither stored nor given up on
     #: (a poll that was interrupted); the next poll fetches the feed in full.
     pending_entries: int = 0
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    """One HTTP fetch as the crawler saw it, for the fetch log and the feed's state."""
+
+    #: feed, sitemap or page.
+    kind: str
+    url: str
+    fetched_at: datetime
+    #: ok, not-modified, or the kind of error ("http_404", "timeout", "parse", ...).
+    outcome: str
+    feed_id: int | None = None
+    run_id: int | None = None
+    status: int | None = None
+    error: str = ""
+    size: int = 0
+    elapsed_ms: int | None = None
+    #: Entries in the feed, and how many were new.
+    items: int = 0
+    items_new: int = 0
+    etag: str = ""
+    last_modified: str = ""
+    body_hash: str = ""
+    format: str = ""
+    title: str = ""
+    site_url: str = ""
+    language: str = ""
+    redirected_to: str = ""
+    #: Schedule columns to store (next_due_at, interval_seconds, interval_reason, dead ...).
+    schedule: dict[str, Any] | None = None

@@ -5,7 +5,7 @@
                facets, full-text search, canned queries), cluster pages and
                links to them from every ``cluster_id`` cell
 ``pages``      what a cluster page shows, built from ``storage.queries`` and
-               ``crawler.compare`` (no HTML, no Datasette)
+               ``crawler.core.compare`` (no HTML, no Datasette)
 ``server``     Datasette on a store, read-only, with the plugin registered
 ``cli``        ``wirecrawl serve`` (imports Datasette only when it runs)
 ``metadata.json``  the Datasette metadata; the plugin files it under each

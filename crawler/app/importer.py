@@ -24,9 +24,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.errors import InputFileError, SeedFormatError
-from crawler.items import Article
-from crawler.seedformat import parse_seed_text, render_seed_text
+from crawler.core.errors import InputFileError, SeedFormatError
+from crawler.core.items import Article
+from crawler.core.seedformat import parse_seed_text, render_seed_text
 
 #: Files larger than this are refused: a news article is a few kilobytes.
 MAX_SEED_FILE_BYTES = 2 * 1024 * 1024
@@ -107,7 +107,7 @@ def decode_text(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         where = f"byte 0x{data[exc.start]:02x} at offset {exc.start}"
-        from crawler.feeds import guess_legacy_charset  # feedparser is only needed here
+        from crawler.core.feeds import guess_legacy_charset  # feedparser is only needed here
 
         charset = guess_legacy_charset(data)
         if charset is not None:

@@ -18,7 +18,7 @@ from datasette.app import Datasette
 from datasette.database import Database
 from datasette.plugins import pm
 
-from crawler.web import plugin
+from crawler.app.web import plugin
 
 #: Datasette settings for a store: facets and counts may take longer on large stores.
 SETTINGS = {

@@ -49,7 +49,7 @@ def serve_command(
     path = _db_path(ctx)
     # Opening it as the other commands do checks that it is a wirecrawl store, with their errors.
     Store.open(path, readonly=True).close()
-    from crawler.web import server
+    from crawler.app.web import server
 
     ds = server.make_datasette(path, immutable=immutable)
     url = f"http://{host}:{port}{ds.urls.path(f'/-/wirecrawl/{path.stem}/clusters')}"

@@ -20,18 +20,18 @@ from typing import Any, TypeVar
 import click
 
 from crawler import __version__
-from crawler.distributed_cli import register as register_distributed
-from crawler.errors import InputFileError, WirecrawlError
-from crawler.importer import (
+from crawler.app.distributed_cli import register as register_distributed
+from crawler.app.importer import (
     apply_manifest,
     find_seed_files,
     load_manifest,
     read_seed_file,
     write_seed_files,
 )
-from crawler.scrapy_options import parse_setting_overrides, settings_option
-from crawler.web.cli import serve_command
-from crawler.web.pages import delay
+from crawler.app.web.cli import serve_command
+from crawler.app.web.pages import delay
+from crawler.core.errors import InputFileError, WirecrawlError
+from crawler.glue.scrapy_options import parse_setting_overrides, settings_option
 from storage import Store, queries
 from storage.lock import crawler_lock
 
@@ -495,7 +495,7 @@ def clusters_show(ctx: click.Context, cluster_id: int, as_json: bool, width: int
     (canonical) and {+ +} (copy). CLUSTER_ID is the article id of the canonical;
     an article id of any member works too.
     """
-    from crawler.compare import align
+    from crawler.core.compare import align
 
     with _open(ctx, readonly=True) as store, store.snapshot():
         cluster = queries.get_cluster(store, cluster_id)
@@ -526,7 +526,7 @@ def clusters_show(ctx: click.Context, cluster_id: int, as_json: bool, width: int
 
 def _mark_differences(left: str, right: str) -> tuple[str, str]:
     """Wrap the words the two sides do not share in [- -] and {+ +}."""
-    from crawler.compare import shared_spans
+    from crawler.core.compare import shared_spans
 
     spans_left, spans_right = shared_spans(left, right, min_words=2)
 
@@ -648,9 +648,9 @@ def _fetch(url: str) -> tuple[bytes, dict[str, str], str]:
     import urllib.parse
     import urllib.request
 
-    from crawler.errors import FeedError
-    from crawler.settings import USER_AGENT
-    from crawler.urls import is_private_address
+    from crawler.core.errors import FeedError
+    from crawler.core.urls import is_private_address
+    from crawler.glue.settings import USER_AGENT
 
     def host(address: str) -> str:
         return (urllib.parse.urlsplit(address).hostname or "").lower()
@@ -690,8 +690,8 @@ def _discover(url: str) -> list[tuple[str, str]]:
     """
     from urllib.parse import urljoin
 
-    from crawler.errors import FeedError
-    from crawler.feeds import COMMON_FEED_PATHS, discover_feeds, parse_feed
+    from crawler.core.errors import FeedError
+    from crawler.core.feeds import COMMON_FEED_PATHS, discover_feeds, parse_feed
 
     body, headers, final = _fetch(url)
     try:
@@ -753,8 +753,8 @@ def feeds_add(
     page advertises with <link rel="alternate">, else at the usual feed
     paths). URLs that give no feed are reported and skipped.
     """
-    from crawler.errors import FeedError
-    from crawler.urls import canonical_url
+    from crawler.core.errors import FeedError
+    from crawler.core.urls import canonical_url
 
     failed = 0
     with _open(ctx) as store:
@@ -805,7 +805,7 @@ def feeds_import(ctx: click.Context, opml: Path | None, as_json: bool) -> None:
     read are listed with their line numbers. URLs naming a sitemap are added
     as news sitemaps.
     """
-    from crawler.feeds import parse_opml
+    from crawler.core.feeds import parse_opml
 
     opml = opml or DEFAULT_FEEDS
     result = parse_opml(opml.read_bytes(), str(opml))
@@ -851,7 +851,7 @@ def feeds_import(ctx: click.Context, opml: Path | None, as_json: bool) -> None:
 @click.pass_context
 def feeds_export(ctx: click.Context, out: Path | None) -> None:
     """Write every feed as OPML 2.0 (folders by category)."""
-    from crawler.feeds import OpmlOutline, render_opml
+    from crawler.core.feeds import OpmlOutline, render_opml
 
     with _open(ctx, readonly=True) as store:
         outlines = [
@@ -1027,8 +1027,8 @@ def run_command(
     """
     import logging
 
-    from crawler.clock import clock_from_spec
-    from crawler.crawl import serve
+    from crawler.core.clock import clock_from_spec
+    from crawler.glue.crawl import serve
 
     overrides = parse_setting_overrides(settings_pairs)
     overrides.setdefault("LOG_LEVEL", "WARNING")
@@ -1100,8 +1100,8 @@ def crawl_command(
     is obeyed and servers are not hammered. The run's figures are recorded in
     the crawl_runs table and printed.
     """
-    from crawler.crawl import run_crawl
-    from crawler.feeds import parse_opml
+    from crawler.core.feeds import parse_opml
+    from crawler.glue.crawl import run_crawl
 
     overrides = parse_setting_overrides(settings_pairs)
     urls: list[str] = []
@@ -1161,8 +1161,8 @@ def extract_command(source: str, url: str | None, as_json: bool) -> None:
     import gzip
     from datetime import UTC, datetime
 
-    from crawler.extract import ExtractOptions, extract
-    from crawler.seedformat import render_seed_text
+    from crawler.core.extract import ExtractOptions, extract
+    from crawler.core.seedformat import render_seed_text
 
     path = Path(source)
     if path.exists():
@@ -1203,8 +1203,8 @@ def demo_command(ctx: click.Context, as_json: bool) -> None:
     reprinting invented wire stories the way real outlets do. Running it
     again polls the feeds conditionally and adds nothing new.
     """
-    from crawler.crawl import run_crawl
-    from crawler.demo.site import DemoSite
+    from crawler.app.demo.site import DemoSite
+    from crawler.glue.crawl import run_crawl
 
     with DemoSite() as site:
         urls = []

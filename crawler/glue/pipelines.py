@@ -17,9 +17,9 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler import dedup
-from crawler.dedup import PreparedText
-from crawler.items import Article
+from crawler.core import dedup
+from crawler.core.dedup import PreparedText
+from crawler.core.items import Article
 from storage import SaveResult, Store
 
 _STORE_ATTRIBUTE = "_wirecrawl_store"

@@ -14,8 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from crawler.items import Article
-from crawler.seedformat import parse_seed_text
+from crawler.core.items import Article
+from crawler.core.seedformat import parse_seed_text
 
 DEMO_DIR = Path(__file__).resolve().parent
 

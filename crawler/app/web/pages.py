@@ -2,10 +2,10 @@
 copy beside the canonical text.
 
 ``cluster_page(store, id)`` reads one cluster through ``storage.queries`` and
-pairs every copy's paragraphs with the canonical's (``crawler.compare.align``):
+pairs every copy's paragraphs with the canonical's (``crawler.core.compare.align``):
 kept, changed, added by the copy, cut from the canonical. Paired paragraphs
 are split into runs shared with the other side and runs that are not
-(``crawler.compare.shared_spans``), so the page can mark what a copy took over
+(``crawler.core.compare.shared_spans``), so the page can mark what a copy took over
 word for word. Nothing here writes HTML; the plugin's templates do.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import get_args
 
-from crawler.compare import RowKind, align, shared_spans
+from crawler.core.compare import RowKind, align, shared_spans
 from storage import Store, queries
 from storage.queries import ClusterMember, ClusterSummary
 

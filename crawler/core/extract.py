@@ -10,14 +10,14 @@
    copies keep their old ``<meta charset="windows-1251">`` while the bytes became UTF-8,
    and real windows-1251/1256 or koi8-r text is practically never valid UTF-8. A declared
    single-byte charset whose reading is gibberish gives way to the legacy code page that
-   reads as words (as for feeds: ``crawler.feeds.reread_garbled``). Input is
+   reads as words (as for feeds: ``crawler.core.feeds.reread_garbled``). Input is
    cut at ``ExtractOptions.max_bytes`` (5 MB by default, ``MAX_HTML_BYTES``): no news
    article is that large, and the rest of such a page is inline data that only costs time.
 2. **Parsing.** lxml, once. A page nested deeper than libxml2 accepts (it then drops the
    whole document) or with more than 50,000 elements (trafilatura's per-node work then
    takes minutes) is flattened to its paragraph-level tags and parsed again, so a broken
    or hostile page takes seconds at worst.
-3. **Body.** A site rule (``crawler.sites``) when the host has one. Otherwise trafilatura's
+3. **Body.** A site rule (``crawler.core.sites``) when the host has one. Otherwise trafilatura's
    main text (comments left out), read from its XML tree: ``<head>`` elements become
    ``subheading`` blocks, ``<lb/>`` splits paragraphs, list items are paragraphs; tables
    that lay out the page are read as text, data tables only with ``include_tables``. The
@@ -39,7 +39,7 @@
    and, for a text of 500 characters or more, between two Latin-script languages the
    detector tells apart by their function words (``en``, ``de``, ``fr``, ``es``, ``pt``,
    ``it``, ``id``, ``tr``). The text is the evidence; a template's attribute is a guess.
-6. **Date**, first found, each read with ``crawler.dates``: ``article:published_time`` and
+6. **Date**, first found, each read with ``crawler.core.dates``: ``article:published_time`` and
    its sister meta tags; JSON-LD ``datePublished``; a ``<time datetime>`` marked as the
    publication time or inside the ``<article>``; a printed date line next to the headline
    (relative dates such as "Сегодня, 15:33" anchored at ``ExtractOptions.fetched_at``);
@@ -77,10 +77,10 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler import dates, sites, wire
-from crawler.errors import WirecrawlError
-from crawler.feeds import reread_garbled
-from crawler.items import (
+from crawler.core import dates, sites, wire
+from crawler.core.errors import WirecrawlError
+from crawler.core.feeds import reread_garbled
+from crawler.core.items import (
     Alternate,
     Article,
     Block,
@@ -89,7 +89,7 @@ from crawler.items import (
     DateSource,
     FeedEntry,
 )
-from crawler.lang import detect_language
+from crawler.core.lang import detect_language
 
 __all__ = [
     "MAX_HTML_BYTES",
@@ -134,7 +134,7 @@ class ExtractOptions:
     max_bytes: int = MAX_HTML_BYTES
     #: ``article_from_entry`` returns None for entries with less body text than this.
     min_entry_chars: int = 200
-    #: Use the rules for known sites (``crawler.sites``); False forces the generic path.
+    #: Use the rules for known sites (``crawler.core.sites``); False forces the generic path.
     site_rules: bool = True
 
 

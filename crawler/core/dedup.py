@@ -8,7 +8,7 @@ How two articles are found to be copies of one story
 1. The body (title left out: reprints retitle) is cut into blocks; blocks
    that are outlet boilerplate (recurring in several articles of the same
    outlet at the start or end of the body) are dropped; the rest is folded
-   by ``crawler.text`` and cut into word ``n``-grams (shingles).
+   by ``crawler.core.text`` and cut into word ``n``-grams (shingles).
 2. Each word is hashed once with xxhash (and cached); n-gram hashes are
    combined from word hashes with numpy, never one Python call per shingle.
 3. MinHash signatures use datasketch's ``affine32`` scheme: the same
@@ -47,8 +47,8 @@ import numpy as np
 import xxhash
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from crawler.errors import IndexMismatchError
-from crawler.text import NORMALISER_VERSION, fold_documents, word_hashes
+from crawler.core.errors import IndexMismatchError
+from crawler.core.text import NORMALISER_VERSION, fold_documents, word_hashes
 
 #: Seed of the word hash; part of the index parameters.
 _TOKEN_SEED = 0x5EED
@@ -500,7 +500,7 @@ def datasketch_lsh(params: DedupParams, storage_config: dict[str, Any]) -> Any:
     """A datasketch ``MinHashLSH`` with the body bands of ``params`` in the given storage.
 
     Keys are pickled (``prepickle``), so any hashable key works with a Redis
-    storage. Used where several processes share one index (``crawler.distributed``).
+    storage. Used where several processes share one index (``crawler.app.distributed``).
     """
     return MinHashLSH(
         num_perm=params.num_perm,

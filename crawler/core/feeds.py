@@ -26,7 +26,7 @@ Why the work around feedparser:
   as UTF-8 with a declaration that says so. Every decision is kept in ``problems``.
 * feedparser does not read JSON Feed; it is read here.
 * feedparser silently drops dates whose day and month names are not English
-  ("Ср, 09 фев 2022 14:35:00 +0300"); those go through ``crawler.dates.parse_feed_date``.
+  ("Ср, 09 фев 2022 14:35:00 +0300"); those go through ``crawler.core.dates.parse_feed_date``.
 * feedparser replaces the DOCTYPE but keeps simple entity declarations and expands them in
   its tolerant parser without a limit, so an entity-expansion document would take seconds
   and gigabytes. Such documents are refused before parsing.
@@ -56,9 +56,9 @@ import feedparser
 from lxml import etree
 from lxml import html as lxml_html
 
-from crawler.dates import parse_feed_date
-from crawler.errors import FeedError
-from crawler.items import FeedEntry, ParsedFeed
+from crawler.core.dates import parse_feed_date
+from crawler.core.errors import FeedError
+from crawler.core.items import FeedEntry, ParsedFeed
 
 __all__ = [
     "COMMON_FEED_PATHS",

@@ -1,6 +1,6 @@
 """Reading article pages of known sites, and the line reader the extractor shares.
 
-Most pages go through the generic extractor (``crawler.extract``). A few sites matter
+Most pages go through the generic extractor (``crawler.core.extract``). A few sites matter
 enough, or lay their pages out oddly enough, to get a rule of their own: a function that
 reads the page's DOM into a ``SitePage`` (the fields the site prints) or returns None when
 the page is not one of the site's articles, so that the generic path takes over.
@@ -37,11 +37,11 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler import dates, seedformat
-from crawler.errors import SeedFormatError
-from crawler.items import Alternate, Block
-from crawler.lang import detect_language
-from crawler.text import normalise
+from crawler.core import dates, seedformat
+from crawler.core.errors import SeedFormatError
+from crawler.core.items import Alternate, Block
+from crawler.core.lang import detect_language
+from crawler.core.text import normalise
 
 __all__ = [
     "HTML",

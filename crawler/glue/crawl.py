@@ -29,7 +29,7 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.log import configure_logging
 from scrapy.utils.reactor import install_reactor
 
-from crawler.clock import Clock, SystemClock
+from crawler.core.clock import Clock, SystemClock
 from storage import Store, queries
 
 logger = logging.getLogger("wirecrawl.run")
@@ -49,7 +49,7 @@ def crawl_settings(
 ) -> Settings:
     """wirecrawl's Scrapy settings for a store, with a proxy, a clock and overrides."""
     settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
+    settings.setmodule("crawler.glue.settings", priority="project")
     settings.set("WIRECRAWL_DB", str(db_path), priority="cmdline")
     if proxy:
         settings.set("WIRECRAWL_PROXY", proxy, priority="cmdline")

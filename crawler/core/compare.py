@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Literal
 
-from crawler.text import fold_word
+from crawler.core.text import fold_word
 
 #: Share of a paragraph's word trigrams found in the other for the two to count as one.
 MATCH_THRESHOLD = 0.5

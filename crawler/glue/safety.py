@@ -19,7 +19,7 @@ like any other failed fetch (outcome and a one-line reason):
 What counts as private: the URL's host, never the proxy's. With
 ``WIRECRAWL_PROXY`` every connection goes to the proxy (the demo and the
 tests run theirs on 127.0.0.1), and what matters is where the redirect
-points. A host is private when ``crawler.urls.is_private_address`` says so
+points. A host is private when ``crawler.core.urls.is_private_address`` says so
 (IP literals that are not globally reachable, in any spelling; ``localhost``
 and names under ``.localhost``, ``.local``, ``.internal``, ``.home.arpa``;
 names without a dot). Other names are looked up with the system resolver, but
@@ -50,7 +50,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from w3lib.url import canonicalize_url, safe_url_string
 
-from crawler.urls import is_private_address
+from crawler.core.urls import is_private_address
 
 #: The only schemes the crawler fetches.
 ALLOWED_SCHEMES = frozenset({"http", "https"})

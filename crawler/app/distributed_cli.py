@@ -1,6 +1,6 @@
 """Command line of the distributed mode: ``worker``, ``store-writer``, ``distributed status``.
 
-``register(main)`` adds them to the ``wirecrawl`` group (``crawler.cli``).
+``register(main)`` adds them to the ``wirecrawl`` group (``crawler.app.cli``).
 Redis and scrapy-redis are imported only when one of these commands runs,
 so the rest of wirecrawl works without the ``distributed`` extra.
 """
@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
-from crawler.errors import WirecrawlError
-from crawler.scrapy_options import parse_setting_overrides, settings_option
+from crawler.core.errors import WirecrawlError
+from crawler.glue.scrapy_options import parse_setting_overrides, settings_option
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -38,9 +38,9 @@ _prefix_option = click.option(
 
 
 def _distributed() -> ModuleType:
-    """``crawler.distributed``, or a message naming the extra it needs."""
+    """``crawler.app.distributed``, or a message naming the extra it needs."""
     try:
-        from crawler import distributed
+        from crawler.app import distributed
     except ImportError as exc:
         raise WirecrawlError(
             f"the distributed mode needs redis and scrapy-redis ({exc}): "

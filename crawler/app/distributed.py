@@ -22,7 +22,7 @@ Roles
     fetched once per deployment. A worker has no SQLite file: the spiders'
     reads of the store are answered from Redis (``RedisFeedState``) and their
     writes become records for the writer. Each article is signed
-    (``crawler.dedup``) and put into one shared datasketch ``MinHashLSH`` with
+    (``crawler.core.dedup``) and put into one shared datasketch ``MinHashLSH`` with
     Redis storage, which names the reprint candidates any worker has seen; the
     keys ride along with the record.
 
@@ -91,18 +91,17 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.exceptions import DontCloseSpider, ScrapyDeprecationWarning
 from twisted.internet.task import LoopingCall
 
-from crawler import dedup
-from crawler.clock import clock_from_spec
-from crawler.crawl import crawl_settings
-from crawler.dedup import DEFAULT_PARAMS, DedupParams, Signature
-from crawler.errors import IndexMismatchError, WirecrawlError
-from crawler.items import Alternate, Article, Block, Feed, FeedEntry
-from crawler.pipelines import Fetched
+from crawler.core import dedup
+from crawler.core.clock import clock_from_spec
+from crawler.core.dedup import DEFAULT_PARAMS, DedupParams, Signature
+from crawler.core.errors import IndexMismatchError, WirecrawlError
+from crawler.core.items import Alternate, Article, Block, Feed, FeedEntry, FetchRecord
+from crawler.glue.crawl import crawl_settings
+from crawler.glue.pipelines import Fetched
 from spiders.base import STARTED_META, PollingSpider
 from spiders.feeds import FeedsSpider
 from spiders.sitemaps import SitemapsSpider
 from storage import Store, queries
-from storage.store import FetchRecord
 
 logger = logging.getLogger("wirecrawl.distributed")
 
@@ -569,7 +568,7 @@ class SharedIndex:
     (a test checks it).
     """
 
-    #: datasketch ``MinHashLSH`` (``crawler.dedup.datasketch_lsh``).
+    #: datasketch ``MinHashLSH`` (``crawler.core.dedup.datasketch_lsh``).
     lsh: Any
     params: DedupParams
     basename: bytes
@@ -845,7 +844,7 @@ class Queued:
 class RecordPipeline:
     """A worker's only pipeline: sign, look up and insert in the shared index, push the record.
 
-    The folding and signing are ``crawler.dedup``'s (the writer's store does
+    The folding and signing are ``crawler.core.dedup``'s (the writer's store does
     them again with the outlet's boilerplate known; they are cheap next to
     the fetch).
     """
@@ -904,7 +903,7 @@ def worker_settings(
         "REDIS_URL": redis_url,
         "WIRECRAWL_REDIS": redis_url,
         "WIRECRAWL_REDIS_PREFIX": prefix,
-        "ITEM_PIPELINES": {"crawler.distributed.RecordPipeline": 300},
+        "ITEM_PIPELINES": {"crawler.app.distributed.RecordPipeline": 300},
     }
     # A worker has no store; the name only satisfies the settings module.
     return crawl_settings(Path(os.devnull), proxy=proxy, overrides={**shared, **(overrides or {})})

@@ -1,9 +1,9 @@
 """The demo site: every outlet of ``site.json`` served from one local HTTP server.
 
-``DemoSite`` serves the demo corpus (``crawler/demo/articles``) as the invented outlets'
+``DemoSite`` serves the demo corpus (``crawler/app/demo/articles``) as the invented outlets'
 web sites, so that the crawler can be run end to end without the network::
 
-    python -m crawler.demo.site --port 8765
+    python -m crawler.app.demo.site --port 8765
     curl -x http://127.0.0.1:8765 http://nile-herald.example/rss.xml
     curl -H 'Host: nile-herald.example' http://127.0.0.1:8765/rss.xml
 
@@ -82,10 +82,10 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
-from crawler import sites
-from crawler.demo import DemoEntry, entries, load_article
-from crawler.demo import manifest as _manifest
-from crawler.items import Article
+from crawler.app.demo import DemoEntry, entries, load_article
+from crawler.app.demo import manifest as _manifest
+from crawler.core import sites
+from crawler.core.items import Article
 
 __all__ = [
     "FEED_FORMATS",
@@ -916,9 +916,9 @@ def _handler_for(demo: DemoSite, *, verbose: bool = False) -> type[BaseHTTPReque
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Serve the demo site in the foreground: ``python -m crawler.demo.site [--port N]``."""
+    """Serve the demo site in the foreground: ``python -m crawler.app.demo.site [--port N]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m crawler.demo.site",
+        prog="python -m crawler.app.demo.site",
         description="Serve the wirecrawl demo outlets; use the printed URL as an HTTP proxy.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
