@@ -54,7 +54,7 @@ def _serve_command(db: Path, port: int) -> list[str]:
     if "serve" in main.commands:
         return [sys.executable, "-m", "crawler", "--db", str(db), "serve", "--port", str(port)]
     code = (
-        "import sys; from pathlib import Path; from crawler.app.web.cli import serve_command; "
+        "import sys; from pathlib import Path; from crawler.app.cli.serve import serve_command; "
         "serve_command.main(sys.argv[2:], obj=Path(sys.argv[1]))"
     )
     return [sys.executable, "-c", code, str(db), "--port", str(port)]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.app.cli import DEFAULT_FEEDS, main
+from crawler.app.cli import main
+from crawler.app.cli.feeds import DEFAULT_FEEDS
 from crawler.core.items import FetchRecord
 from storage import Store
 from tests.conftest import DATA, need_shared

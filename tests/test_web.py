@@ -29,8 +29,8 @@ from click.testing import CliRunner
 from datasette.app import Datasette
 
 from crawler.app import demo
+from crawler.app.cli.serve import serve_command
 from crawler.app.web import pages, plugin
-from crawler.app.web.cli import serve_command
 from crawler.app.web.server import make_datasette, register_plugin
 from crawler.core.errors import StoreError
 from crawler.core.items import Article, Block
@@ -491,6 +491,6 @@ def test_only_the_web_package_imports_datasette() -> None:
     )
     assert importers == ["crawler/app/web/plugin.py", "crawler/app/web/server.py"]
     # The CLI module imports Datasette only when `serve` runs.
-    code = "import sys, crawler.app.cli, crawler.app.web.cli; print('datasette' in sys.modules)"
+    code = "import sys, crawler.app.cli; print('datasette' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

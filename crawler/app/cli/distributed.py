@@ -1,6 +1,5 @@
 """Command line of the distributed mode: ``worker``, ``store-writer``, ``distributed status``.
 
-``register(main)`` adds them to the ``wirecrawl`` group (``crawler.app.cli``).
 Redis and scrapy-redis are imported only when one of these commands runs,
 so the rest of wirecrawl works without the ``distributed`` extra.
 """
@@ -15,8 +14,9 @@ from typing import Any
 
 import click
 
+from crawler.app.cli.base import main
+from crawler.app.cli.options import parse_setting_overrides, settings_option
 from crawler.core.errors import WirecrawlError
-from crawler.glue.scrapy_options import parse_setting_overrides, settings_option
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -232,8 +232,6 @@ def reset_index_command(redis_url: str, prefix: str) -> None:
     click.echo(f"shared reprint index deleted ({deleted} key(s))")
 
 
-def register(group: click.Group) -> None:
-    """Add the distributed commands to the ``wirecrawl`` group."""
-    group.add_command(worker_command)
-    group.add_command(store_writer_command)
-    group.add_command(distributed_group)
+main.add_command(worker_command)
+main.add_command(store_writer_command)
+main.add_command(distributed_group)

@@ -1,7 +1,6 @@
 """``wirecrawl serve``: the store in Datasette, read-only, with the wirecrawl plugin.
 
-The command is registered on the ``wirecrawl`` group (``main.add_command``)
-and takes the store from the group's ``--db``. Datasette is imported only
+It takes the store from the ``wirecrawl`` group's ``--db``. Datasette is imported only
 when the command runs, so the other commands start as fast as before.
 """
 
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from crawler.app.cli.base import main
 from storage import Store
 
 
@@ -58,3 +58,6 @@ def serve_command(
     if open_browser:
         webbrowser.open(url)
     server.run(ds, host=host, port=port)
+
+
+main.add_command(serve_command)

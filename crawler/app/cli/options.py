@@ -1,7 +1,7 @@
 """The ``-s NAME=VALUE`` option that the crawling commands share.
 
-Kept apart from ``crawler.app.cli`` so that ``crawler.app.distributed_cli``, which
-the CLI imports, can use it too.
+Shared by ``crawl`` and ``run`` (:mod:`crawler.app.cli.crawling`) and by the workers
+(:mod:`crawler.app.cli.distributed`).
 """
 
 from __future__ import annotations

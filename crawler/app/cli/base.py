@@ -1,0 +1,90 @@
+"""The ``wirecrawl`` group and the helpers its commands share."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from crawler import __version__
+from crawler.core.errors import WirecrawlError
+from storage import Store
+
+T = TypeVar("T")
+
+#: Articles committed together by `import` (each one stays atomic on its own).
+IMPORT_BATCH = 200
+
+
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _Group(click.Group):
+    """A click group that turns wirecrawl's own errors into a message and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WirecrawlError as exc:
+            click.echo(f"wirecrawl: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("wirecrawl: interrupted", err=True)
+            ctx.exit(130)
+
+
+@contextlib.contextmanager
+def progress(items: Iterable[T], length: int, label: str) -> Iterator[Iterable[T]]:
+    """A progress bar on stderr when it is a terminal; the plain iterable otherwise."""
+    if sys.stderr.isatty() and length > 1:
+        with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
+            yield bar
+    else:
+        yield items
+
+
+def say(message: str) -> None:
+    click.echo(f"wirecrawl: {message}", err=True)
+
+
+def json_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, default=str)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_path",
+    envvar="WIRECRAWL_DB",
+    default="wirecrawl.db",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The SQLite store to use (env WIRECRAWL_DB).",
+)
+@click.version_option(__version__, prog_name="wirecrawl")
+@click.pass_context
+def main(ctx: click.Context, db_path: Path) -> None:
+    """Crawl news, group wire-copy reprints, and query the store.
+
+    Articles land in one SQLite file that this command, Datasette and
+    sqlite-utils can all read. Start with `wirecrawl demo`, or import
+    seed-format text files with `wirecrawl import FOLDER`.
+    """
+    ctx.obj = db_path
+
+
+def open_store(ctx: click.Context, *, readonly: bool = False) -> Store:
+    return Store.open(ctx.obj, readonly=readonly)

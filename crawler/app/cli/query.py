@@ -1,0 +1,99 @@
+"""``search`` and ``stats``: reading the store."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import click
+
+from crawler.app.cli.base import json_line, main, open_store
+from storage import queries
+
+
+@main.command("search")
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
+@click.option("--limit", default=20, show_default=True, help="At most this many hits.")
+@click.option("--lang", "language", help="Only articles in this language (ISO 639-1).")
+@click.option("--outlet", help="Only articles of this outlet (host name).")
+@click.option("--since", help="Only articles published at or after this ISO date/time (UTC).")
+@click.pass_context
+def search_command(
+    ctx: click.Context,
+    query: str,
+    as_json: bool,
+    limit: int,
+    language: str | None,
+    outlet: str | None,
+    since: str | None,
+) -> None:
+    """Full-text search over titles and bodies, best match first.
+
+    Matching ignores Arabic letter variants (أ/ا/إ/آ, ة/ه, ى/ي), tatweel,
+    harakat, Arabic-Indic digits and ё/е, so any spelling finds the article.
+    Whole words come first, ranked by relevance; when there are fewer than
+    --limit, articles holding the words' stems inside other words follow,
+    newest first: Russian case endings (Москва finds Москве), Arabic attached
+    particles (ناتو finds والناتو). Several words must all match.
+    """
+    with open_store(ctx, readonly=True) as store:
+        hits = queries.search(
+            store, query, limit=limit, language=language, outlet=outlet, since=since
+        )
+    if as_json:
+        for hit in hits:
+            click.echo(json_line(asdict(hit)))
+        return
+    if not hits:
+        click.echo(f"no article matches {query!r}", err=True)
+        return
+    for number, hit in enumerate(hits, 1):
+        where = hit.url or hit.source_file
+        facts = " · ".join(
+            x
+            for x in (
+                hit.outlet,
+                hit.published_at[:16],
+                hit.language,
+                hit.wire_agency,
+                f"cluster {hit.cluster_id}" if hit.cluster_id else "",
+            )
+            if x
+        )
+        click.echo(f"{number:>3}. {hit.title}")
+        click.echo(f"     {facts}")
+        click.echo(f"     {where}  (article {hit.article_id})")
+
+
+# -- stats --------------------------------------------------------------------
+
+
+@main.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+@click.pass_context
+def stats_command(ctx: click.Context, as_json: bool) -> None:
+    """Figures about the store: articles, clusters, feeds, languages, outlets, agencies."""
+    with open_store(ctx, readonly=True) as store:
+        figures = queries.stats(store)
+    if as_json:
+        click.echo(json_line(figures))
+        return
+    click.echo(f"store            {figures['store']} ({figures['size_bytes']:,} bytes)")
+    click.echo(f"articles         {figures['articles']:,}")
+    click.echo(
+        f"clusters         {figures['clusters']:,} "
+        f"({figures['clusters_with_reprints']:,} with reprints, "
+        f"{figures['articles_in_reprint_clusters']:,} articles in them)"
+    )
+    click.echo(f"feeds            {figures['feeds']:,}")
+    click.echo(
+        f"published        {figures['first_published'] or '-'} .. "
+        f"{figures['last_published'] or '-'}"
+    )
+    for label, key in (
+        ("languages", "languages"),
+        ("outlets", "outlets"),
+        ("wire agencies", "wire_agencies"),
+    ):
+        items = ", ".join(f"{k or '(none)'} {v}" for k, v in list(figures[key].items())[:8])
+        click.echo(f"{label:<16} {items or '-'}")

@@ -1,0 +1,195 @@
+"""``import`` and ``export``: seed files in, seed/JSON Lines/CSV out."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crawler.app.cli.base import IMPORT_BATCH, chunks, json_line, main, open_store, progress
+from crawler.app.importer import (
+    apply_manifest,
+    find_seed_files,
+    load_manifest,
+    read_seed_file,
+    write_seed_files,
+)
+from crawler.core.errors import InputFileError
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.pass_context
+def import_command(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Import seed-format .txt files, or folders of them (searched recursively).
+
+    Each file's name is kept as source_file. A file already stored (same URL,
+    or same text when it has no URL) is counted as known, not stored twice.
+    Files that cannot be read are reported by name and skipped; the others
+    are still imported, and the exit code is 1 if any file failed.
+    """
+    found = find_seed_files(paths)
+    problems = [f"{path}: {reason}" for path, reason in found.problems]
+    manifests: dict[Path, dict[str, dict[str, Any]]] = {}
+    created = known = 0
+    with open_store(ctx) as store, progress(found.files, len(found.files), "importing") as files:
+        for chunk in chunks(files, IMPORT_BATCH):
+            articles = []
+            for path in chunk:
+                if path.parent not in manifests:
+                    manifests[path.parent] = load_manifest(path.parent)
+                try:
+                    article = read_seed_file(path)
+                except InputFileError as exc:
+                    problems.append(str(exc))
+                    continue
+                articles.append(apply_manifest(article, manifests[path.parent].get(path.name)))
+            for result in store.save_articles(articles):
+                created += result.created
+                known += not result.created
+    for problem in problems:
+        click.echo(f"wirecrawl: skipped {problem}", err=True)
+    summary = {
+        "files": len(found.files),
+        "imported": created,
+        "known": known,
+        "failed": len(problems),
+        "store": str(ctx.obj),
+    }
+    if as_json:
+        click.echo(json_line(summary))
+    else:
+        click.echo(
+            f"imported {created} new article(s) from {len(found.files)} file(s) into {ctx.obj}; "
+            f"{known} already stored, {len(problems)} failed"
+        )
+    if problems:
+        ctx.exit(1)
+
+
+# -- export -------------------------------------------------------------------
+
+_FLAT_COLUMNS = [
+    "id",
+    "url",
+    "outlet",
+    "title",
+    "published_at",
+    "published_text",
+    "language",
+    "wire_agency",
+    "attribution",
+    "publisher",
+    "photo_credit",
+    "authors",
+    "source_file",
+    "fetched_at",
+    "content_hash",
+    "cluster_id",
+    "is_canonical",
+    "matched_to",
+    "jaccard",
+    "containment",
+    "body_text",
+]
+
+
+@main.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["seed", "jsonl", "csv"]),
+    required=True,
+    help="seed: one NNN_<16 hex>.txt file per article in the folder --out; "
+    "jsonl/csv: one row per article with its cluster fields.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for seed files; file for jsonl/csv ('-' for standard output).",
+)
+@click.option("--since", help="Only articles published at or after this ISO date/time (UTC).")
+@click.option("--outlet", help="Only articles of this outlet (host name).")
+@click.option("--language", "language", help="Only articles in this language (ISO 639-1).")
+@click.option(
+    "--only-canonical",
+    is_flag=True,
+    help="Only the canonical (first published) article of each cluster: the clean set.",
+)
+@click.option("--cluster", "cluster_id", type=int, help="Only the articles of this cluster.")
+@click.pass_context
+def export_command(
+    ctx: click.Context,
+    fmt: str,
+    out: Path,
+    since: str | None,
+    outlet: str | None,
+    language: str | None,
+    only_canonical: bool,
+    cluster_id: int | None,
+) -> None:
+    """Write stored articles as seed-format files, JSON lines or CSV.
+
+    Seed files are named NNN_<16 hex>.txt after the article, never after its
+    title, so nothing is written outside the --out folder. Feeds are exported
+    with `wirecrawl feeds export`.
+    """
+    where: list[str] = []
+    params: list[Any] = []
+    if only_canonical:
+        where.append("is_canonical = 1")
+    if cluster_id is not None:
+        where.append("cluster_id = ?")
+        params.append(cluster_id)
+    if since:
+        where.append("published_at_utc >= ?")
+        params.append(since)
+    if outlet:
+        where.append("outlet = ?")
+        params.append(outlet)
+    if language:
+        where.append("language = ?")
+        params.append(language)
+    with open_store(ctx, readonly=True) as store:
+        rows = list(store.iter_article_rows(" AND ".join(where), params))
+        if fmt == "seed":
+            from storage.store import row_to_article
+
+            articles = (row_to_article(row) for row in rows)
+            with progress(write_seed_files(articles, out, len(rows)), len(rows), "exporting") as w:
+                written = sum(1 for _ in w)
+            click.echo(f"wrote {written} seed file(s) to {out}", err=True)
+            return
+        records: list[dict[str, Any]] = [{c: row.get(c) for c in _FLAT_COLUMNS} for row in rows]
+        for record in records:
+            record["authors"] = json.loads(record["authors"] or "[]")
+        with _output(out) as handle:
+            if fmt == "jsonl":
+                for record in records:
+                    handle.write(json_line(record) + "\n")
+            else:
+                writer = csv.DictWriter(handle, fieldnames=_FLAT_COLUMNS)
+                writer.writeheader()
+                for record in records:
+                    record["authors"] = "; ".join(record["authors"])
+                    writer.writerow(record)
+        if str(out) != "-":
+            click.echo(f"wrote {len(records)} article(s) to {out}", err=True)
+
+
+@contextlib.contextmanager
+def _output(out: Path) -> Iterator[Any]:
+    if str(out) == "-":
+        yield sys.stdout
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        yield handle
