@@ -23,11 +23,11 @@ from crawler.core.errors import WirecrawlError
 from crawler.core.extract import ExtractOptions, article_from_entry, extract
 from crawler.core.feeds import FeedParseError, parse_feed
 from crawler.core.items import Feed, FeedEntry, FetchRecord
+from crawler.core.storetype import CrawlStore, FeedState
 from crawler.core.urls import canonical_url, outlet_of, resolve_canonical
 from crawler.glue import polling
 from crawler.glue.pipelines import Fetched, store_for
 from crawler.glue.safety import RefusedRequest
-from storage import Store, queries
 
 #: Statuses a feed callback sees itself instead of Scrapy filtering them out.
 FEED_STATUSES = [304, *range(400, 600)]
@@ -100,7 +100,10 @@ class PollingSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         #: Feed URLs given on the command line; empty means "every due feed".
         self.feed_urls = [u.strip() for u in feeds.split(",") if u.strip()]
-        self.store: Store
+        #: Where each feed's state is read and written (the SQLite store, or a worker's Redis).
+        self.store: FeedState
+        #: The store that also keeps the feed list and the crawl runs; None in a worker.
+        self.runs: CrawlStore | None = None
         self.clock: Clock = SystemClock()
         #: The crawl-run row this pass reports to; 0 means the spider opens its own.
         self.run_id = int(run) if run else 0
@@ -118,27 +121,33 @@ class PollingSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PollingSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.store = store_for(crawler)
+        spider.store, spider.runs = cls.open_state(crawler)
         spider.clock = clock_from_spec(crawler.settings.get("WIRECRAWL_CLOCK"))
         spider.max_pages = crawler.settings.getint("WIRECRAWL_MAX_PAGES_PER_POLL", 500)
         crawler.signals.connect(spider.finish_run, signal=scrapy.signals.spider_closed)
         return spider
 
+    @classmethod
+    def open_state(cls, crawler: Crawler) -> tuple[FeedState, CrawlStore | None]:
+        """The feed state and the crawl store of this crawler: here both are the SQLite store."""
+        store = store_for(crawler)
+        return store, store
+
     # -- feeds -----------------------------------------------------------------
 
     def due(self) -> list[Feed]:
         """The feeds this pass polls."""
+        runs = self.runs
+        assert runs is not None, "a spider without a crawl store takes its feeds elsewhere"
         if self.feed_urls:
             for url in self.feed_urls:
-                self.store.add_feed(url, kind=self.kind)
-            return [
-                f for f in queries.feeds_by_url(self.store, self.feed_urls) if f.kind == self.kind
-            ]
-        return queries.due_feeds(self.store, self.clock.now(), kind=self.kind)
+                runs.add_feed(url, kind=self.kind)
+            return [f for f in runs.feeds_by_url(self.feed_urls) if f.kind == self.kind]
+        return runs.due_feeds(self.clock.now(), kind=self.kind)
 
     async def start(self) -> AsyncIterator[Any]:
-        if not self.run_id:
-            self.run_id = self.store.start_run(f"scrapy crawl {self.name}")
+        if not self.run_id and self.runs is not None:
+            self.run_id = self.runs.start_run(f"scrapy crawl {self.name}")
         for feed in self.due():
             yield self.feed_request(feed)
 
@@ -225,13 +234,7 @@ class PollingSpider(scrapy.Spider):
         taken = self._pages_taken.get(feed.feed_id, 0)
         left = max(0, self.max_pages - taken)
         if len(todo) > left:
-            failed = {
-                row[0]
-                for row in self.store.db.conn.execute(
-                    "SELECT entry_id FROM feed_entries WHERE feed_id = ? AND status = 'failed'",
-                    [feed.feed_id],
-                )
-            }
+            failed = self.store.failed_entries(feed.feed_id)
             todo = sorted(todo, key=lambda item: item[1].entry_id in failed)
         chosen = todo[:left]
         self._pages_taken[feed.feed_id] = taken + len(chosen)
@@ -343,7 +346,7 @@ class PollingSpider(scrapy.Spider):
     # -- the run ---------------------------------------------------------------
 
     def finish_run(self, spider: scrapy.Spider, reason: str) -> None:
-        if spider is not self or not self.run_id:
+        if spider is not self or not self.run_id or self.runs is None:
             return
         stats = self.crawler.stats
         get = stats.get_value if stats is not None else (lambda key, default=0: default)
@@ -354,8 +357,6 @@ class PollingSpider(scrapy.Spider):
             reprints=get("wirecrawl/reprints", 0),
             note=f"{self.name}: {reason}",
         )
-        self.store.add_run_figures(self.run_id, figures)
+        self.runs.add_run_figures(self.run_id, figures)
         if self.owns_run:
-            self.store.finish_run(
-                self.run_id, status="finished" if reason == "finished" else reason
-            )
+            self.runs.finish_run(self.run_id, status="finished" if reason == "finished" else reason)

@@ -23,9 +23,9 @@ from scrapy.http import Response
 from crawler.core.clock import clock_from_spec
 from crawler.core.errors import WirecrawlError
 from crawler.core.extract import ExtractOptions, extract
+from crawler.core.storetype import FeedState
 from crawler.core.urls import canonical_url, outlet_of, resolve_canonical
 from crawler.glue.pipelines import Fetched, store_for
-from storage import Store
 
 #: The edition listings walked by default.
 LISTINGS = (
@@ -48,7 +48,7 @@ class IslworldSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.max_pages = max(1, int(pages))
         self.listings = [u.strip() for u in start.split(",") if u.strip()] or list(LISTINGS)
-        self.store: Store
+        self.store: FeedState
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> IslworldSpider:

@@ -18,7 +18,6 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,10 @@ from typing import Any
 from sqlite_utils import Database
 
 from crawler.core import dedup
-from crawler.core.dedup import DEFAULT_PARAMS, DedupParams, Membership, PreparedText
+from crawler.core.dedup import DEFAULT_PARAMS, DedupParams, PreparedText
 from crawler.core.errors import StoreError
-from crawler.core.items import Alternate, Article, Block, FetchRecord
+from crawler.core.items import Alternate, Article, Block, Feed, FetchRecord
+from crawler.core.storetype import SaveResult
 from crawler.core.text import normalise
 from crawler.core.wire import agency_of_outlet
 from storage.migrations import apply_migrations
@@ -42,20 +42,6 @@ PREPARE_BATCH = 32
 CACHE_KIB = 64 * 1024
 #: Bytes of the file SQLite may memory-map for reading.
 MMAP_BYTES = 256 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    """What happened to one article handed to ``Store.save_article``."""
-
-    #: Row id of the article in ``articles``.
-    article_id: int
-    #: True when the article was new; False when a record with the same key was already stored.
-    created: bool
-    #: Its cluster membership when it was new (None for a known article).
-    membership: Membership | None = None
-    #: Other articles that changed cluster because this one arrived (an early copy arriving late).
-    moved: int = 0
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -648,6 +634,26 @@ class Store:
                 "(SELECT first_article_id FROM crawl_runs WHERE id = ?)) WHERE id = ?",
                 [_iso(datetime.now(UTC)), status, run_id, run_id],
             )
+
+    def failed_entries(self, feed_id: int) -> set[str]:
+        """The entry ids of a feed whose article page could not be had."""
+        rows = self.db.conn.execute(
+            "SELECT entry_id FROM feed_entries WHERE feed_id = ? AND status = 'failed'",
+            [feed_id],
+        )
+        return {row[0] for row in rows}
+
+    def feeds_by_url(self, urls: list[str]) -> list[Feed]:
+        """The stored feeds with these URLs, in the order given."""
+        from storage import queries  # queries reads through Store: imported when asked
+
+        return queries.feeds_by_url(self, urls)
+
+    def due_feeds(self, now: datetime, *, kind: str | None = None) -> list[Feed]:
+        """The feeds due at ``now`` (never polled, or their next poll has come), earliest first."""
+        from storage import queries
+
+        return queries.due_feeds(self, now, kind=kind)
 
     def has_article(self, key: str) -> bool:
         """True when an article is stored under this key (canonical URL)."""

@@ -305,3 +305,50 @@ def test_the_shared_index_is_datasketchs_own(redis_url: str) -> None:
     assert sorted(plain.keys.keys()) == sorted(
         pickle.dumps(k) for k in ("http://a.example/1", "http://b.example/1", "http://c.example/1")
     )
+
+
+def test_a_worker_takes_at_most_the_pages_per_poll_setting(
+    site: DemoSite, redis_url: str, tmp_path: Path
+) -> None:
+    """``WIRECRAWL_MAX_PAGES_PER_POLL`` holds for workers too, and a feed over it is cut, not lost.
+
+    A cut makes the spider ask the feed state which entries failed before; a worker
+    answers from Redis (it has no SQLite store), and its spider reads the setting
+    like any polling spider.
+    """
+    db = tmp_path / "deployment.db"
+    _add_feeds(db, site)
+    writer = _writer(db, redis_url, site, "--idle-exit", "3")
+    _wait_for_due_feeds(redis_url, len(site.feeds()))
+    args = [*CLI, "worker", "--redis", redis_url, "--once", "--spider", "feeds", "--json", *FAST]
+    worker = _start([*args, "-s", "WIRECRAWL_MAX_PAGES_PER_POLL=1"], site)
+    out, err = worker.communicate(timeout=180)
+    assert worker.returncode == 0, err[-3000:]
+    assert "Traceback" not in err and "AttributeError" not in err, err[-3000:]
+    _finish(writer)
+    pages = _rows(db, "SELECT feed_id, count(*) FROM fetch_log WHERE kind = 'page' GROUP BY 1")
+    assert pages and all(count == 1 for _, count in pages), pages
+    # The feeds that list more than one entry were cut, and say so; their rest waits.
+    stored = _rows(db, "SELECT count(*) FROM articles")[0][0]
+    assert stored == len(pages) < 59
+    cut = _rows(db, "SELECT count(*) FROM feeds WHERE last_error LIKE '%at most 1 pages per poll%'")
+    assert cut[0][0] > 0
+    pending = _rows(db, "SELECT count(*) FROM feed_entries WHERE status = 'pending'")[0][0]
+    assert stored + pending == 59
+
+
+def test_a_workers_feed_state_remembers_failed_pages(redis_url: str) -> None:
+    from crawler.app.distributed import Deployment, RedisFeedState
+
+    state = RedisFeedState(Deployment.connect(redis_url))
+    assert state.new_entries(7, [("a", "http://x.example/a"), ("b", "http://x.example/b")]) == {
+        "a",
+        "b",
+    }
+    assert state.new_entries(7, [("a", "http://x.example/a")]) == set()
+    state.settle_entry(7, "a", "failed")
+    state.settle_entry(7, "b", "failed")
+    assert state.failed_entries(7) == {"a", "b"}
+    state.settle_entry(7, "b", "known")
+    assert state.failed_entries(7) == {"a"}
+    assert state.failed_entries(8) == set()

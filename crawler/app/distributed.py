@@ -45,6 +45,7 @@ Redis keys (``wirecrawl`` is the default prefix)
 ``wirecrawl:leases``               hash: feed id -> lease expiry (Unix time)
 ``wirecrawl:stored``               set: keys of stored articles (``has_article``)
 ``wirecrawl:entries:<feed id>``    set: entry ids the feed listed (``new_entries``)
+``wirecrawl:entries:<feed id>:failed``  set: entry ids whose page failed (``failed_entries``)
 ``wirecrawl:<spider>:requests``    scrapy-redis frontier (sorted set of requests)
 ``wirecrawl:dupefilter``           scrapy-redis fingerprints, shared by both spiders
 ``wirecrawl:lsh:params``           the shared index's parameters (JSON), checked on start
@@ -92,10 +93,10 @@ from scrapy.exceptions import DontCloseSpider, ScrapyDeprecationWarning
 from twisted.internet.task import LoopingCall
 
 from crawler.core import dedup
-from crawler.core.clock import clock_from_spec
 from crawler.core.dedup import DEFAULT_PARAMS, DedupParams, Signature
 from crawler.core.errors import IndexMismatchError, WirecrawlError
 from crawler.core.items import Alternate, Article, Block, Feed, FeedEntry, FetchRecord
+from crawler.core.storetype import CrawlStore, FeedState
 from crawler.glue.crawl import crawl_settings
 from crawler.glue.pipelines import Fetched
 from spiders.base import STARTED_META, PollingSpider
@@ -172,6 +173,10 @@ class Keys:
     def entries(self, feed_id: int) -> str:
         """The set of entry ids feed ``feed_id`` has listed."""
         return f"{self.prefix}:entries:{feed_id}"
+
+    def failed_entries(self, feed_id: int) -> str:
+        """The set of entry ids of feed ``feed_id`` whose page could not be had."""
+        return f"{self.prefix}:entries:{feed_id}:failed"
 
     def frontier(self, spider: str) -> str:
         """scrapy-redis's request queue of ``spider``."""
@@ -697,12 +702,13 @@ def shared_index_for(crawler: Crawler) -> SharedIndex:
 
 
 class RedisFeedState:
-    """What the polling spiders ask of the store, for a worker that has none.
+    """A worker's feed state (``crawler.core.storetype.FeedState``), kept in Redis.
 
-    Reads are answered from Redis (entries seen, articles stored); writes
-    become records for the writer, pushed at once and in order, so that a
-    feed's entries always reach the writer before the articles they lead to.
-    Only the methods the spiders call on the store are here.
+    Reads are answered from Redis (entries seen, pages that failed, articles
+    stored); writes become records for the writer, pushed at once and in order,
+    so that a feed's entries always reach the writer before the articles they
+    lead to. A worker keeps no crawl runs: the writer counts its run's figures
+    from the records it applies.
     """
 
     def __init__(self, deployment: Deployment) -> None:
@@ -725,11 +731,19 @@ class RedisFeedState:
     def has_article(self, key: str) -> bool:
         return bool(self.deployment.redis.sismember(self.keys.stored, key))
 
-    def settle_entry(self, feed_id: int, entry_id: str, status: str) -> None:
-        self.deployment.push([SettleMessage(feed_id, entry_id, status)])
+    def failed_entries(self, feed_id: int) -> set[str]:
+        members = self.deployment.redis.smembers(self.keys.failed_entries(feed_id))
+        return {m.decode() if isinstance(m, bytes) else str(m) for m in members}
 
-    def add_run_figures(self, run_id: int, figures: dict[str, Any]) -> None:
-        """The writer counts a run's figures from the records it applies."""
+    def settle_entry(self, feed_id: int, entry_id: str, status: str) -> None:
+        # Failed pages are remembered here too, so that any worker's next poll of the
+        # feed puts them behind the others when it cannot take every page.
+        key = self.keys.failed_entries(feed_id)
+        if status == "failed":
+            self.deployment.redis.sadd(key, entry_id)
+        else:
+            self.deployment.redis.srem(key, entry_id)
+        self.deployment.push([SettleMessage(feed_id, entry_id, status)])
 
 
 class _WorkerSpider(PollingSpider):
@@ -747,14 +761,15 @@ class _WorkerSpider(PollingSpider):
         self.worker = worker_name()
 
     @classmethod
+    def open_state(cls, crawler: Crawler) -> tuple[FeedState, CrawlStore | None]:
+        """A worker has no SQLite store: its feed state lives in Redis."""
+        return RedisFeedState(deployment_for(crawler)), None
+
+    @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> _WorkerSpider:
-        # PollingSpider.from_crawler opens a SQLite store; a worker has none.
-        spider = super(PollingSpider, cls).from_crawler(crawler, *args, **kwargs)
+        spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, _WorkerSpider)
         spider.deployment = deployment_for(crawler)
-        # The spiders only call the methods RedisFeedState has (see its docstring).
-        spider.store = cast(Store, RedisFeedState(spider.deployment))
-        spider.clock = clock_from_spec(crawler.settings.get("WIRECRAWL_CLOCK"))
         spider.heartbeat_name = f"{spider.worker}/{spider.name}"
         crawler.signals.connect(spider.take_more, signal=signals.spider_idle)
         crawler.signals.connect(spider.started, signal=signals.spider_opened)

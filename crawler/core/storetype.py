@@ -16,12 +16,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from crawler.core.dedup import DedupParams, PreparedText
+    from crawler.core.dedup import DedupParams, Membership, PreparedText
     from crawler.core.items import Article, Feed, FetchRecord
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What happened to one article handed to ``save_article``."""
+
+    #: Row id of the article in ``articles``.
+    article_id: int
+    #: True when the article was new; False when a record with the same key was already stored.
+    created: bool
+    #: Its cluster membership when it was new (None for a known article).
+    membership: Membership | None = None
+    #: Other articles that changed cluster because this one arrived (an early copy arriving late).
+    moved: int = 0
 
 
 class FeedState(Protocol):
@@ -81,8 +96,8 @@ class CrawlStore(FeedState, Protocol):
 
     def save_article(
         self, article: Article, *, feed_id: int | None = None, prepared: PreparedText | None = None
-    ) -> Any:
-        """Write one article with its reprint decision; a result with ``article_id``."""
+    ) -> SaveResult:
+        """Write one article with its reprint decision, in one transaction."""
         ...
 
     def link_entry(self, feed_id: int, entry_id: str, article_id: int) -> None:

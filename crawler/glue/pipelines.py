@@ -20,7 +20,8 @@ from scrapy.exceptions import DropItem
 from crawler.core import dedup
 from crawler.core.dedup import PreparedText
 from crawler.core.items import Article
-from storage import SaveResult, Store
+from crawler.core.storetype import CrawlStore, SaveResult
+from storage import Store
 
 _STORE_ATTRIBUTE = "_wirecrawl_store"
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class DedupPipeline:
 class StorePipeline:
     """Saves each article (row, signature, bands, cluster) in one transaction."""
 
-    def __init__(self, store: Store, crawler: Crawler) -> None:
+    def __init__(self, store: CrawlStore, crawler: Crawler) -> None:
         self.store = store
         self.crawler = crawler
         self.stats = crawler.stats
