@@ -322,7 +322,7 @@ def test_a_worker_takes_at_most_the_pages_per_poll_setting(
     _wait_for_due_feeds(redis_url, len(site.feeds()))
     args = [*CLI, "worker", "--redis", redis_url, "--once", "--spider", "feeds", "--json", *FAST]
     worker = _start([*args, "-s", "WIRECRAWL_MAX_PAGES_PER_POLL=1"], site)
-    out, err = worker.communicate(timeout=180)
+    _out, err = worker.communicate(timeout=180)
     assert worker.returncode == 0, err[-3000:]
     assert "Traceback" not in err and "AttributeError" not in err, err[-3000:]
     _finish(writer)

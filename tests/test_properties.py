@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.app.importer import decode_text
+from crawler.core.charset import guess_legacy_charset, reread_garbled
 from crawler.core.dates import find_date, parse_date, parse_feed_date
 from crawler.core.errors import InputFileError, SeedFormatError
 from crawler.core.extract import decode_html
-from crawler.core.feeds import guess_legacy_charset, reread_garbled
 from crawler.core.seedformat import parse_seed_text, render_seed_text
 from crawler.core.text import normalise, words
 from crawler.core.urls import canonical_url, is_private_address, outlet_of

@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.core.charset import guess_legacy_charset
 from crawler.core.errors import InputFileError, SeedFormatError
 from crawler.core.items import Article
 from crawler.core.seedformat import parse_seed_text, render_seed_text
@@ -107,8 +108,6 @@ def decode_text(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         where = f"byte 0x{data[exc.start]:02x} at offset {exc.start}"
-        from crawler.core.feeds import guess_legacy_charset  # feedparser is only needed here
-
         charset = guess_legacy_charset(data)
         if charset is not None:
             raise InputFileError(

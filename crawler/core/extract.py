@@ -10,7 +10,7 @@
    copies keep their old ``<meta charset="windows-1251">`` while the bytes became UTF-8,
    and real windows-1251/1256 or koi8-r text is practically never valid UTF-8. A declared
    single-byte charset whose reading is gibberish gives way to the legacy code page that
-   reads as words (as for feeds: ``crawler.core.feeds.reread_garbled``). Input is
+   reads as words (``crawler.core.charset.reread_garbled``, as for feeds). Input is
    cut at ``ExtractOptions.max_bytes`` (5 MB by default, ``MAX_HTML_BYTES``): no news
    article is that large, and the rest of such a page is inline data that only costs time.
 2. **Parsing.** lxml, once. A page nested deeper than libxml2 accepts (it then drops the
@@ -78,8 +78,8 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.core import dates, sites, wire
+from crawler.core.charset import BOMS, codec_for_label, reread_garbled
 from crawler.core.errors import WirecrawlError
-from crawler.core.feeds import reread_garbled
 from crawler.core.items import (
     Alternate,
     Article,
@@ -154,42 +154,14 @@ _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([a-z0-9_.:-]{2,40})""", 
 # Where a declaration may sit: browsers look at the first 1024 bytes; pages with long
 # heads put it later, so look a little further.
 _SNIFF_BYTES = 16_384
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-# Labels whose real-world meaning differs from Python's codec of the same name: pages
-# labelled latin-1 or ASCII are written in windows-1252 (curly quotes in 0x80-0x9F).
-_LABEL_ALIASES = {
-    "iso-8859-1": "cp1252",
-    "iso8859-1": "cp1252",
-    "latin1": "cp1252",
-    "latin-1": "cp1252",
-    "l1": "cp1252",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
-    "x-cp1251": "cp1251",
-    "win-1251": "cp1251",
-    "windows-1251": "cp1251",
-    "x-cp1256": "cp1256",
-    "windows-1256": "cp1256",
-    "x-mac-cyrillic": "mac_cyrillic",
-}
-# Declarations that cannot be true of a document whose declaration we could read as
-# ASCII, or that are unsafe to honour.
+# Declarations that cannot be true of a page whose declaration we could read as ASCII,
+# or that are unsafe to honour.
 _REFUSED_CODECS = frozenset({"utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_7"})
 
 
 def _codec(label: str | bytes) -> str | None:
-    if isinstance(label, bytes):
-        label = label.decode("ascii", "ignore")
-    name = _LABEL_ALIASES.get(label.strip().lower(), label.strip().lower())
-    try:
-        codec = codecs.lookup(name).name
-    except LookupError:
+    codec = codec_for_label(label)
+    if codec is None:
         return None
     if codec in _REFUSED_CODECS or codec.replace("-", "_") in _REFUSED_CODECS:
         return "utf-8" if codec.startswith("utf") else None
@@ -255,9 +227,9 @@ def decode_html(
         return data[:max_bytes]
     truncated = len(data) > max_bytes
     data = data[:max_bytes]
-    for bom, bom_codec in _BOMS:
+    for bom, bom_codec in BOMS:
         if data.startswith(bom):
-            return data.decode(bom_codec, errors="replace")
+            return data[len(bom) :].decode(bom_codec, errors="replace")
     as_utf8 = _utf8_or_none(data, truncated=truncated)
     for label in _declared_charsets(data, headers):
         codec = _codec(label)
