@@ -50,7 +50,7 @@ def test_import_the_default_list_and_export_it(tmp_path: Path) -> None:
 def test_import_real_broken_opml_reports_problems(tmp_path: Path) -> None:
     folder = need_shared(DATA / "opml")
     broken = None
-    from crawler.core.feeds import parse_opml
+    from crawler.core.opml import parse_opml
 
     for path in sorted(folder.rglob("*.opml")):
         if parse_opml(path.read_bytes()).problems:

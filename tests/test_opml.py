@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.core.feeds import OpmlOutline, OpmlResult, parse_opml, render_opml
+from crawler.core.opml import OpmlOutline, OpmlResult, parse_opml, render_opml
 from tests.conftest import DATA, need_shared
 
 OPML = DATA / "opml"

@@ -122,7 +122,7 @@ def crawl_command(
     is obeyed and servers are not hammered. The run's figures are recorded in
     the crawl_runs table and printed.
     """
-    from crawler.core.feeds import parse_opml
+    from crawler.core.opml import parse_opml
     from crawler.glue.crawl import run_crawl
 
     overrides = parse_setting_overrides(settings_pairs)

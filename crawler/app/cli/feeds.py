@@ -178,7 +178,7 @@ def feeds_import(ctx: click.Context, opml: Path | None, as_json: bool) -> None:
     read are listed with their line numbers. URLs naming a sitemap are added
     as news sitemaps.
     """
-    from crawler.core.feeds import parse_opml
+    from crawler.core.opml import parse_opml
 
     opml = opml or DEFAULT_FEEDS
     result = parse_opml(opml.read_bytes(), str(opml))
@@ -224,7 +224,7 @@ def feeds_import(ctx: click.Context, opml: Path | None, as_json: bool) -> None:
 @click.pass_context
 def feeds_export(ctx: click.Context, out: Path | None) -> None:
     """Write every feed as OPML 2.0 (folders by category)."""
-    from crawler.core.feeds import OpmlOutline, render_opml
+    from crawler.core.opml import OpmlOutline, render_opml
 
     with open_store(ctx, readonly=True) as store:
         outlines = [
