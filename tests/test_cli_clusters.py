@@ -99,7 +99,7 @@ def test_clusters_list_filters(reprints_db: Path) -> None:
 def test_clusters_show_side_by_side(reprints_db: Path) -> None:
     first = json.loads(run(reprints_db, "clusters", "list", "--json", "--limit", "1"))
     out = run(reprints_db, "clusters", "show", str(first["cluster_id"]), "--width", "140")
-    assert "timeline" in out and "canonical (published first)" in out
+    assert "timeline" in out and "canonical: published first" in out
     assert " = | " in out  # kept paragraphs side by side
     assert "kept," in out and "cut)" in out
     member = first["members"][1]["article_id"]

@@ -140,3 +140,22 @@ def test_one_module_imports_each_heavy_dependency(dependency: str, owner: str | 
         assert importers and all(p.startswith(owner) for p in importers), importers
     else:
         assert importers == [owner]
+
+
+def test_the_command_lines_help_loads_no_store() -> None:
+    """``wirecrawl --help`` and a command's ``--help`` stay quick: the store, the reprint
+    index, the extractor and Scrapy load only when a command runs."""
+    heavy = ["sqlite_utils", "datasketch", "numpy", "trafilatura", "scrapy", "storage.store"]
+    for args in ([], ["clusters", "list"], ["import"]):
+        code = (
+            "import sys\n"
+            "from click.testing import CliRunner\n"
+            "from crawler.app.cli import main\n"
+            f"result = CliRunner().invoke(main, {[*args, '--help']!r})\n"
+            "assert result.exit_code == 0, result.output\n"
+            f"print(','.join(m for m in {heavy!r} if m in sys.modules))\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+        )
+        assert result.stdout.strip() == "", f"--help of {args} loads {result.stdout.strip()}"

@@ -32,6 +32,7 @@ from crawler.app import demo
 from crawler.app.cli.serve import serve_command
 from crawler.app.web import pages, plugin
 from crawler.app.web.server import make_datasette, register_plugin
+from crawler.core import wording
 from crawler.core.errors import StoreError
 from crawler.core.items import Article, Block
 from storage import Store
@@ -449,7 +450,7 @@ DIRECTIONS = [
 
 @pytest.mark.parametrize("language, expected", DIRECTIONS)
 def test_text_direction(language: str, expected: str) -> None:
-    assert pages.direction(language) == expected
+    assert wording.direction(language) == expected
 
 
 def test_runs_split_text_into_shared_and_own() -> None:

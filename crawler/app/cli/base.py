@@ -3,19 +3,42 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from crawler import __version__
 from crawler.core.errors import WirecrawlError
-from storage import Store
+
+if TYPE_CHECKING:
+    from storage import Store
 
 T = TypeVar("T")
+
+
+def lazy_module(name: str) -> Any:
+    """``name``, imported on its first attribute access.
+
+    The command modules hold the store, the importer and the Datasette pages this way,
+    so that ``wirecrawl --help`` and a command's ``--help`` load none of them.
+    """
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:  # pragma: no cover - a broken install
+        raise ImportError(name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
 
 #: Articles committed together by `import` (each one stays atomic on its own).
 IMPORT_BATCH = 200
@@ -87,4 +110,7 @@ def main(ctx: click.Context, db_path: Path) -> None:
 
 
 def open_store(ctx: click.Context, *, readonly: bool = False) -> Store:
+    """The store of ``--db``."""
+    from storage import Store
+
     return Store.open(ctx.obj, readonly=readonly)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from crawler.app.cli.base import json_line, main, open_store
-from crawler.app.web.pages import delay
+from crawler.app.cli.base import json_line, lazy_module, main, open_store
 from crawler.core.errors import WirecrawlError
-from storage import Store, queries
+from crawler.core.wording import delay, reason, short_reason
+
+if TYPE_CHECKING:
+    from storage import queries
+else:
+    queries = lazy_module("storage.queries")
 
 
 def _member_record(member: queries.ClusterMember) -> dict[str, Any]:
@@ -106,11 +110,7 @@ def clusters_list(
         click.echo(f"cluster {cluster.cluster_id}: {cluster.canonical.title}")
         click.echo(f"    {facts}")
         for member in cluster.members:
-            why = (
-                "canonical"
-                if member.is_canonical
-                else f"J={member.jaccard:.2f} C={member.containment:.2f}"
-            )
+            why = short_reason(member)
             click.echo(f"    {delay(member):>10}  {member.outlet or member.source_file:<28} {why}")
 
 
@@ -194,15 +194,10 @@ def _print_cluster(
     click.echo("")
     click.echo("timeline")
     for member in cluster.members:
-        why = (
-            "canonical (published first)"
-            if member.is_canonical
-            else f"matched {member.matched_to}: Jaccard {member.jaccard:.2f}, "
-            f"containment {member.containment:.2f}"
-        )
         click.echo(
             f"  {member.published_utc[:16].replace('T', ' ') or '?':<16} UTC {delay(member):>9}  "
-            f"{member.outlet or member.source_file}  (article {member.article_id})  {why}"
+            f"{member.outlet or member.source_file}  (article {member.article_id})  "
+            f"{reason(member)}"
         )
     marks = {"same": "=", "changed": "~", "added": "+", "cut": "-"}
     for member in cluster.members:
@@ -259,6 +254,8 @@ def dedup_rebuild(ctx: click.Context) -> None:
                 other.render_finish()
             bar = phases[phase] = click.progressbar(length=total, label=phase, file=sys.stderr)
         bar.update(1)
+
+    from storage import Store
 
     with Store.open(ctx.obj, check_index=False) as store:
         store.rebuild_index(progress)

@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from crawler.app.cli.base import json_line, main, open_store, say
+from crawler.app.cli.base import json_line, lazy_module, main, open_store, say
 from crawler.app.cli.feeds import fetch_url, kind_of
 from crawler.app.cli.options import parse_setting_overrides, settings_option
 from crawler.core.errors import WirecrawlError
-from storage import queries
 from storage.lock import crawler_lock
+
+if TYPE_CHECKING:
+    from storage import queries
+else:
+    queries = lazy_module("storage.queries")
 
 
 @main.command("run")

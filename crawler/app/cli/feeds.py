@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from crawler.app.cli.base import json_line, main, open_store
+from crawler.app.cli.base import json_line, lazy_module, main, open_store
 from crawler.core.errors import WirecrawlError
-from storage import queries
+
+if TYPE_CHECKING:
+    from storage import queries
+else:
+    queries = lazy_module("storage.queries")
 
 _FEED_TIMEOUT = 20
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
 
-from crawler.app.cli.base import json_line, main, open_store
-from storage import queries
+from crawler.app.cli.base import json_line, lazy_module, main, open_store
+
+if TYPE_CHECKING:
+    from storage import queries
+else:
+    queries = lazy_module("storage.queries")
 
 
 @main.command("search")

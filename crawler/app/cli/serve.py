@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 
 from crawler.app.cli.base import main
-from storage import Store
 
 
 def _db_path(ctx: click.Context) -> Path:
@@ -48,6 +47,8 @@ def serve_command(
     """
     path = _db_path(ctx)
     # Opening it as the other commands do checks that it is a wirecrawl store, with their errors.
+    from storage import Store
+
     Store.open(path, readonly=True).close()
     from crawler.app.web import server
 

@@ -8,19 +8,25 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from crawler.app.cli.base import IMPORT_BATCH, chunks, json_line, main, open_store, progress
-from crawler.app.importer import (
-    apply_manifest,
-    find_seed_files,
-    load_manifest,
-    read_seed_file,
-    write_seed_files,
+from crawler.app.cli.base import (
+    IMPORT_BATCH,
+    chunks,
+    json_line,
+    lazy_module,
+    main,
+    open_store,
+    progress,
 )
 from crawler.core.errors import InputFileError
+
+if TYPE_CHECKING:
+    from crawler.app import importer
+else:
+    importer = lazy_module("crawler.app.importer")
 
 
 @main.command("import")
@@ -35,7 +41,7 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -
     Files that cannot be read are reported by name and skipped; the others
     are still imported, and the exit code is 1 if any file failed.
     """
-    found = find_seed_files(paths)
+    found = importer.find_seed_files(paths)
     problems = [f"{path}: {reason}" for path, reason in found.problems]
     manifests: dict[Path, dict[str, dict[str, Any]]] = {}
     created = known = 0
@@ -44,13 +50,15 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -
             articles = []
             for path in chunk:
                 if path.parent not in manifests:
-                    manifests[path.parent] = load_manifest(path.parent)
+                    manifests[path.parent] = importer.load_manifest(path.parent)
                 try:
-                    article = read_seed_file(path)
+                    article = importer.read_seed_file(path)
                 except InputFileError as exc:
                     problems.append(str(exc))
                     continue
-                articles.append(apply_manifest(article, manifests[path.parent].get(path.name)))
+                articles.append(
+                    importer.apply_manifest(article, manifests[path.parent].get(path.name))
+                )
             for result in store.save_articles(articles):
                 created += result.created
                 known += not result.created
@@ -164,7 +172,9 @@ def export_command(
             from storage.store import row_to_article
 
             articles = (row_to_article(row) for row in rows)
-            with progress(write_seed_files(articles, out, len(rows)), len(rows), "exporting") as w:
+            with progress(
+                importer.write_seed_files(articles, out, len(rows)), len(rows), "exporting"
+            ) as w:
                 written = sum(1 for _ in w)
             click.echo(f"wrote {written} seed file(s) to {out}", err=True)
             return

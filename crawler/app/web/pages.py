@@ -19,39 +19,8 @@ from crawler.core.compare import RowKind, align, shared_spans
 from storage import Store, queries
 from storage.queries import ClusterMember, ClusterSummary
 
-#: Languages written right to left (ISO 639-1), laid out right to left on the page.
-RTL_LANGUAGES = frozenset({"ar", "fa", "ur", "he", "yi", "ps", "sd", "ug", "dv", "ku", "ckb"})
 #: Shortest run of words counted as a shared passage.
 SHARED_MIN_WORDS = 3
-
-
-def direction(language: str) -> str:
-    """The HTML ``dir`` for text in ``language``: ``auto`` when the language is unknown."""
-    if not language:
-        return "auto"
-    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
-
-
-def delay(member: ClusterMember) -> str:
-    """How long after the canonical a member came out: ``first``, ``+35 min``, ``+2.2 h``."""
-    if member.is_canonical:
-        return "first"
-    if member.minutes_after is None:
-        return "?"
-    minutes = member.minutes_after
-    return f"+{minutes:.0f} min" if abs(minutes) < 120 else f"+{minutes / 60:.1f} h"
-
-
-def reason(member: ClusterMember) -> str:
-    """Why the member belongs to the cluster, in words."""
-    if member.is_canonical:
-        return "canonical: published first"
-    if member.jaccard is None or member.containment is None:
-        return f"matched to article {member.matched_to}"
-    return (
-        f"matched to article {member.matched_to}: Jaccard {member.jaccard:.2f}, "
-        f"containment {member.containment:.2f}"
-    )
 
 
 @dataclass(frozen=True)

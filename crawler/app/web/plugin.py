@@ -43,6 +43,7 @@ from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
 from crawler.app.web import pages
+from crawler.core import wording
 from crawler.core.errors import StoreError
 from crawler.core.text import normalise
 from storage import Store, queries
@@ -256,9 +257,9 @@ def _helpers(datasette: Datasette, database: str) -> dict[str, Any]:
         "index_url": datasette.urls.path(f"/-/wirecrawl/{quote(database)}/clusters"),
         "article_url": lambda article_id: datasette.urls.row(database, "articles", str(article_id)),
         "cluster_url": lambda cluster_id: cluster_url(datasette, database, cluster_id),
-        "direction": pages.direction,
-        "delay": pages.delay,
-        "reason": pages.reason,
+        "direction": wording.direction,
+        "delay": wording.delay,
+        "reason": wording.reason,
     }
 
 

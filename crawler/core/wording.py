@@ -1,0 +1,65 @@
+"""How a cluster's members are described, in the terminal and on the web pages alike.
+
+The functions take any record with the member's facts (``storage.queries.ClusterMember``
+has them), so the command line and the Datasette pages word them one way.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+#: Languages written right to left (ISO 639-1), laid out right to left on the page.
+RTL_LANGUAGES = frozenset({"ar", "fa", "ur", "he", "yi", "ps", "sd", "ug", "dv", "ku", "ckb"})
+
+
+class MemberFacts(Protocol):
+    """What the wording needs to know of one member of a cluster."""
+
+    @property
+    def is_canonical(self) -> bool: ...
+    @property
+    def minutes_after(self) -> float | None: ...
+    @property
+    def jaccard(self) -> float | None: ...
+    @property
+    def containment(self) -> float | None: ...
+    @property
+    def matched_to(self) -> int | None: ...
+
+
+def direction(language: str) -> str:
+    """The HTML ``dir`` for text in ``language``: ``auto`` when the language is unknown."""
+    if not language:
+        return "auto"
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+def delay(member: MemberFacts) -> str:
+    """How long after the canonical a member came out: ``first``, ``+35 min``, ``+2.2 h``."""
+    if member.is_canonical:
+        return "first"
+    if member.minutes_after is None:
+        return "?"
+    minutes = member.minutes_after
+    return f"+{minutes:.0f} min" if abs(minutes) < 120 else f"+{minutes / 60:.1f} h"
+
+
+def reason(member: MemberFacts) -> str:
+    """Why the member belongs to the cluster, in words."""
+    if member.is_canonical:
+        return "canonical: published first"
+    if member.jaccard is None or member.containment is None:
+        return f"matched to article {member.matched_to}"
+    return (
+        f"matched to article {member.matched_to}: Jaccard {member.jaccard:.2f}, "
+        f"containment {member.containment:.2f}"
+    )
+
+
+def short_reason(member: MemberFacts) -> str:
+    """``reason`` for a one-line listing: ``canonical`` or ``J=0.62 C=0.91``."""
+    if member.is_canonical:
+        return "canonical"
+    if member.jaccard is None or member.containment is None:
+        return f"matched to {member.matched_to}"
+    return f"J={member.jaccard:.2f} C={member.containment:.2f}"
