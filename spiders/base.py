@@ -7,9 +7,10 @@ outcomes to the store; items go through the dedup and store pipelines.
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.core.clock import Clock, SystemClock, clock_from_spec
-from crawler.core.errors import WirecrawlError
+from crawler.core.errors import FeedError, WirecrawlError
 from crawler.core.extract import ExtractOptions, article_from_entry, extract
 from crawler.core.feeds import FeedParseError, parse_feed
 from crawler.core.items import Feed, FeedEntry, FetchRecord
@@ -34,6 +35,26 @@ FEED_STATUSES = [304, *range(400, 600)]
 #: Request meta keys.
 FEED_META = "wirecrawl_feed"
 STARTED_META = "wirecrawl_started"
+#: Set on the request of a document fetched as part of a polled one (a child sitemap).
+PART_META = "wirecrawl_child"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What a polling spider's ``read`` found in one fetched document."""
+
+    #: The entries it lists, in document order.
+    entries: Sequence[FeedEntry]
+    #: How many items it lists (entries, and child documents for an index).
+    items: int
+    #: Fetch-record fields of its own: ``format``, ``title``, ``site_url``, ``language``.
+    fields: dict[str, str] = field(default_factory=dict)
+    #: What had to be decided or was skipped while reading it.
+    problems: Sequence[str] = ()
+    #: Polling hints it carries (``ttl_minutes``, ``skip_hours``, ``skip_days``).
+    hints: dict[str, Any] | None = None
+    #: Requests for documents that are part of it (the child sitemaps of an index).
+    parts: Sequence[scrapy.Request] = ()
 
 
 def headers_of(response: Response) -> dict[str, str]:
@@ -177,9 +198,101 @@ class PollingSpider(scrapy.Spider):
             },
         )
 
-    def parse_feed(self, response: Response) -> Iterator[Any]:
-        """Read one polled document; subclasses know its format."""
+    def read(self, response: Response, feed: Feed) -> Listing:
+        """What one fetched document of this spider's kind lists; raises ``FeedError``."""
         raise NotImplementedError
+
+    def read_error_outcome(self, error: FeedError) -> str:
+        """The fetch outcome of a document ``read`` refused (``feed_html``, ``feed_parse`` ...)."""
+        return f"feed_{getattr(error, 'kind', 'parse')}"
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        """One polled document: its status, whether it changed, its entries, the record.
+
+        The same for every kind of polled document; ``read`` is what differs. A
+        document fetched as part of another (a child sitemap of an index) adds its
+        entries but records nothing of its own.
+        """
+        feed: Feed = response.meta[FEED_META]
+        part = response.meta.get(PART_META, False)
+        redirected = permanent_redirect(response, feed.url)
+        if response.status == 304:
+            if not part:
+                self._record(feed, response, outcome="not-modified", redirected_to=redirected)
+            return
+        if response.status >= 400:
+            if not part:
+                kind = polling.error_kind(response.status, "")
+                error = f"HTTP {response.status}"
+                challenge = self.error_page(response)
+                if challenge:
+                    kind, error = "feed_challenge", f"{error}: {challenge}"
+                self._record(feed, response, outcome=kind, error=error, redirected_to=redirected)
+            return
+        body_hash = hashlib.sha256(response.body).hexdigest()
+        if not part and feed.body_hash == body_hash and not feed.pending_entries:
+            # A server that ignores If-None-Match, or sends a stale ETag: same bytes, nothing new.
+            self._record(
+                feed,
+                response,
+                outcome="not-modified",
+                body_hash=body_hash,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+            )
+            return
+        try:
+            listing = self.read(response, feed)
+        except FeedError as exc:
+            if not part:
+                self._record(feed, response, outcome=self.read_error_outcome(exc), error=str(exc))
+            return
+        yield from listing.parts
+        entries = [e for e in listing.entries if e.entry_id]
+        new_ids = self.store.new_entries(feed.feed_id, [(e.entry_id, e.link) for e in entries])
+        todo = []
+        for entry in entries:
+            url = canonical_url(entry.link)
+            if not url.startswith(("http://", "https://")):
+                continue
+            if self.store.has_article(url):
+                self.store.settle_entry(feed.feed_id, entry.entry_id, "known")
+                continue
+            todo.append((url, entry))
+        chosen = self.choose_pages(feed, todo)
+        for url, entry in chosen:
+            yield self.page_request(url, entry, feed)
+        if part:
+            return
+        problems = list(listing.problems)
+        if len(todo) > len(chosen):
+            problems.append(
+                f"{len(todo) - len(chosen)} of {len(todo)} entries to fetch left for the next "
+                f"polls (at most {self.max_pages} pages per poll)"
+            )
+        headers = headers_of(response)
+        self._record(
+            feed,
+            response,
+            outcome="ok",
+            items=listing.items,
+            items_new=len(new_ids),
+            etag=headers.get("ETag", headers.get("Etag", "")),
+            last_modified=headers.get("Last-Modified", ""),
+            body_hash=body_hash,
+            redirected_to=redirected,
+            error="; ".join(problems)[:500],
+            feed_hints=listing.hints,
+            **listing.fields,
+        )
+        self.logger.info(
+            "%s %s: %d entries, %d new, %d pages to fetch",
+            self.kind,
+            feed.url,
+            listing.items,
+            len(new_ids),
+            len(chosen),
+        )
 
     def _record(
         self,
