@@ -69,9 +69,10 @@ import hashlib
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from encodings import idna as _idna
-from urllib.parse import unquote, unquote_plus, urljoin
+from urllib.parse import unquote, unquote_plus, urljoin, urlsplit
 
 __all__ = [
     "TRACKING_PARAMETERS",
@@ -769,3 +770,51 @@ def _loose_ipv4(name: str) -> ipaddress.IPv4Address | None:
     for position, number in enumerate(leading):
         value += number << (8 * (3 - position))
     return ipaddress.IPv4Address(value)
+
+
+#: The only schemes the crawler fetches.
+FETCHED_SCHEMES = frozenset({"http", "https"})
+
+
+def scheme_refusal(url: str, previous: str = "") -> str | None:
+    """Why ``url`` is not fetched because of its scheme (``previous``: the URL that sent us)."""
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        scheme = ""
+    if scheme in FETCHED_SCHEMES:
+        return None
+    if previous:
+        return (
+            f"refused redirect from {previous} to {url[:200]}: only http and https URLs are fetched"
+        )
+    return f"refused {url}: only http and https URLs are fetched"
+
+
+def private_redirect_refusal(
+    chain: Sequence[str], target: str, is_private: Callable[[str], bool]
+) -> str | None:
+    """Why a redirect along ``chain`` to ``target`` is refused: public to private, or None.
+
+    A feed on the public web must not send the crawler into the local network; a chain
+    that starts private and stays private (an intranet feed the user added) is fine.
+    ``is_private`` judges a host (``is_private_address``, plus what it resolves to).
+    """
+    if not chain:
+        return None
+    host = _host(target)
+    if not host or not is_private(host):
+        return None
+    if all(is_private(_host(earlier)) for earlier in chain):
+        return None
+    return (
+        f"refused redirect from {chain[-1]} to {target}: a public site may not send the "
+        f"crawler to the private address {host} (WIRECRAWL_BLOCK_PRIVATE_REDIRECTS)"
+    )
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""

@@ -50,10 +50,12 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from w3lib.url import canonicalize_url, safe_url_string
 
-from crawler.core.urls import is_private_address
+from crawler.core.urls import (
+    is_private_address,
+    private_redirect_refusal,
+    scheme_refusal,
+)
 
-#: The only schemes the crawler fetches.
-ALLOWED_SCHEMES = frozenset({"http", "https"})
 #: Statuses whose Location header is a redirect.
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
@@ -105,31 +107,18 @@ class SafetyMiddleware:
         )
 
     async def process_request(self, request: Request) -> None:
-        scheme = scheme_of(request.url)
         chain = _chain(request)
-        if scheme not in ALLOWED_SCHEMES:
-            if chain:
-                raise RefusedRequest(
-                    f"refused redirect from {chain[-1]} to {request.url}: only http and https "
-                    "URLs are fetched",
-                    "redirect",
-                )
-            raise RefusedRequest(
-                f"refused {request.url}: only http and https URLs are fetched", "refused"
-            )
+        refusal = scheme_refusal(request.url, chain[-1] if chain else "")
+        if refusal:
+            raise RefusedRequest(refusal, "redirect" if chain else "refused")
         if not chain or not self.block_private_redirects:
             return
-        target = host_of(request.url)
-        if not await self.is_private(target):
-            return
-        for earlier in chain:
-            if not await self.is_private(host_of(earlier)):
-                raise RefusedRequest(
-                    f"refused redirect from {chain[-1]} to {request.url}: a public site may not "
-                    f"send the crawler to the private address {target} "
-                    "(WIRECRAWL_BLOCK_PRIVATE_REDIRECTS)",
-                    "redirect",
-                )
+        # The rule is pure (crawler.core.urls); the hosts are resolved here, once each.
+        hosts = {host_of(url) for url in (*chain, request.url)}
+        private = {host: await self.is_private(host) for host in hosts}
+        refusal = private_redirect_refusal(chain, request.url, private.__getitem__)
+        if refusal:
+            raise RefusedRequest(refusal, "redirect")
 
     async def is_private(self, host: str) -> bool:
         """Whether ``host`` is a private address (see the module doc for the rule)."""
@@ -170,12 +159,9 @@ class RedirectCheckMiddleware:
         ):
             return response
         target = urljoin(request.url, safe_url_string(location.decode("latin-1").strip()))
-        if scheme_of(target) not in ALLOWED_SCHEMES:
-            raise RefusedRequest(
-                f"refused redirect from {request.url} to {target[:200]}: only http and https "
-                "URLs are fetched",
-                "redirect",
-            )
+        refusal = scheme_refusal(target, request.url)
+        if refusal:
+            raise RefusedRequest(refusal, "redirect")
         chain = [*_chain(request), request.url]
         if canonicalize_url(target) in {canonicalize_url(url) for url in chain}:
             raise RefusedRequest(f"redirect loop: {' -> '.join([*chain, target])}", "redirect")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from crawler.app.cli.base import json_line, lazy_module, main, open_store, say
-from crawler.app.cli.feeds import fetch_url, kind_of
+from crawler.app.cli.feeds import fetcher, kind_of
 from crawler.app.cli.options import parse_setting_overrides, settings_option
 from crawler.core.errors import WirecrawlError
 from storage.lock import crawler_lock
@@ -198,8 +198,8 @@ def extract_command(source: str, url: str | None, as_json: bool) -> None:
         headers: dict[str, str] = {}
         page_url = url or path.resolve().as_uri()
     else:
-        data, headers, page_url = fetch_url(source)
-        page_url = url or page_url
+        fetched = fetcher()(source)
+        data, headers, page_url = fetched.body, dict(fetched.headers), url or fetched.url
     article = extract(data, page_url, ExtractOptions(fetched_at=datetime.now(UTC)), headers=headers)
     if not as_json:
         click.echo(render_seed_text(article), nl=False)

@@ -12,89 +12,22 @@ from crawler.app.cli.base import json_line, lazy_module, main, open_store
 from crawler.core.errors import WirecrawlError
 
 if TYPE_CHECKING:
+    from crawler.core.discovery import SafeFetcher
     from storage import queries
 else:
     queries = lazy_module("storage.queries")
 
-_FEED_TIMEOUT = 20
 
+def fetcher() -> SafeFetcher:
+    """The one-off fetch of ``feeds add`` and ``extract URL``: the crawler's rules and proxy."""
+    from crawler.core.discovery import SafeFetcher
+    from crawler.glue import settings
 
-def fetch_url(url: str) -> tuple[bytes, dict[str, str], str]:
-    """GET ``url`` (body, headers, final URL); raises FeedError naming the URL."""
-    import urllib.error
-    import urllib.parse
-    import urllib.request
-
-    from crawler.core.errors import FeedError
-    from crawler.core.urls import is_private_address
-    from crawler.glue.settings import USER_AGENT
-
-    def host(address: str) -> str:
-        return (urllib.parse.urlsplit(address).hostname or "").lower()
-
-    def refuse_unsafe(source: str, target: str) -> None:
-        # The same rules as the crawler's: http(s) only, and a public site may
-        # not send us into the local network.
-        if urllib.parse.urlsplit(target).scheme not in ("http", "https"):
-            raise FeedError(f"{source}: refused redirect to {target} (only http and https)")
-        if is_private_address(host(target)) and not is_private_address(host(source)):
-            raise FeedError(f"{source}: refused redirect to the private address {host(target)}")
-
-    class SafeRedirects(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, req, fp, code, msg, headers, newurl):
-            refuse_unsafe(req.full_url, newurl)
-            return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        raise FeedError(f"{url}: only http and https URLs can be added as feeds")
-    opener = urllib.request.build_opener(SafeRedirects)
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    try:
-        with opener.open(request, timeout=_FEED_TIMEOUT) as response:
-            body = response.read(10 * 1024 * 1024)
-            return body, dict(response.headers.items()), response.geturl()
-    except urllib.error.HTTPError as exc:
-        raise FeedError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise FeedError(f"{url}: cannot fetch it ({reason})") from exc
-
-
-def _discover(url: str) -> list[tuple[str, str]]:
-    """The feeds behind ``url``: itself if it is a feed, else those its page advertises.
-
-    Returns (feed URL, title) pairs; raises FeedError when none is found.
-    """
-    from urllib.parse import urljoin
-
-    from crawler.core.errors import FeedError
-    from crawler.core.feeds import COMMON_FEED_PATHS, discover_feeds, parse_feed
-
-    body, headers, final = fetch_url(url)
-    try:
-        parsed = parse_feed(body, final, headers)
-        return [(url, parsed.title)]
-    except FeedError as exc:
-        if getattr(exc, "kind", "") not in ("html", "not-a-feed"):
-            raise
-    found = discover_feeds(body, final)
-    candidates = found or [urljoin(final, path) for path in COMMON_FEED_PATHS]
-    feeds = []
-    for candidate in candidates:
-        try:
-            feed_body, feed_headers, feed_final = fetch_url(candidate)
-            parsed = parse_feed(feed_body, feed_final, feed_headers)
-        except FeedError:
-            continue
-        feeds.append((candidate, parsed.title))
-        if not found:
-            break  # one common path that works is enough
-    if not feeds:
-        raise FeedError(
-            f"{url}: no feed found (the page advertises none and the usual feed paths "
-            "gave nothing); add the feed URL itself"
-        )
-    return feeds
+    return SafeFetcher(
+        settings.USER_AGENT,
+        proxy=settings.WIRECRAWL_PROXY,
+        block_private_redirects=settings.WIRECRAWL_BLOCK_PRIVATE_REDIRECTS,
+    )
 
 
 def _feed_record(feed: Any) -> dict[str, Any]:
@@ -130,17 +63,19 @@ def feeds_add(
     page advertises with <link rel="alternate">, else at the usual feed
     paths). URLs that give no feed are reported and skipped.
     """
+    from crawler.core.discovery import discover
     from crawler.core.errors import FeedError
     from crawler.core.urls import canonical_url
 
     failed = 0
+    fetch = fetcher()
     with open_store(ctx) as store:
         for url in urls:
             if no_check or kind == "sitemap":
                 found = [(url, "")]
             else:
                 try:
-                    found = _discover(url)
+                    found = discover(url, fetch)
                 except FeedError as exc:
                     click.echo(f"wirecrawl: {exc}", err=True)
                     failed += 1
