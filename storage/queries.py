@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from crawler.core.clock import time_or_none as _time
 from crawler.core.items import Feed
 from crawler.core.text import normalise
 from storage.store import Store
@@ -557,10 +558,6 @@ _FEED_COLUMNS = (
     "interval_seconds, interval_reason, dead, redirected_to, schedule_state, "
     "(SELECT count(*) FROM feed_entries e WHERE e.feed_id = feeds.id AND e.status = 'pending')"
 )
-
-
-def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 def _feed(row: tuple) -> Feed:

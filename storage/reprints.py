@@ -36,6 +36,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from crawler.core import dedup
+from crawler.core.batches import chunks
 from crawler.core.dedup import (
     BandIndex,
     DedupParams,
@@ -344,7 +345,7 @@ class ReprintIndex:
         for outlet, hashes in wanted.items():
             for line_hash in hashes:
                 base[(outlet, line_hash)] = (0, ())
-            for chunk in _chunks(sorted(hashes), 500):
+            for chunk in chunks(sorted(hashes), 500):
                 rows = self.conn.execute(
                     "SELECT line_hash, articles, pending_ids FROM outlet_lines WHERE outlet = ? "
                     f"AND line_hash IN ({','.join('?' * len(chunk))})",
@@ -363,7 +364,7 @@ class ReprintIndex:
         signed = dedup.presign(texts, boilerplates, self.params)
         self._index_ahead([key for key, _, _ in articles], signed)
         same_content: dict[str, list[int]] = {h: [] for h in content_hashes}
-        for hashes_chunk in _chunks(sorted(same_content), 500):
+        for hashes_chunk in chunks(sorted(same_content), 500):
             rows = self.conn.execute(
                 "SELECT content_hash, id FROM articles "
                 f"WHERE content_hash IN ({','.join('?' * len(hashes_chunk))})",
@@ -382,7 +383,7 @@ class ReprintIndex:
         indexed here when its article did get that id.
         """
         stored: set[str] = set()
-        for key_chunk in _chunks(sorted(set(keys)), 500):
+        for key_chunk in chunks(sorted(set(keys)), 500):
             found = self.conn.execute(
                 f"SELECT key FROM articles WHERE key IN ({','.join('?' * len(key_chunk))})",
                 key_chunk,
@@ -613,7 +614,7 @@ class ReprintIndex:
         """Indexed documents with their current cluster id and whether each is canonical."""
         wanted = sorted(set(ids))
         docs: dict[int, tuple[IndexedDoc, int | None, bool]] = {}
-        for chunk in _chunks(wanted, 500):
+        for chunk in chunks(wanted, 500):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 "SELECT a.id, s.hashvalues, s.shingle_count, a.content_hash, a.published_at_utc, "
@@ -667,7 +668,7 @@ class ReprintIndex:
         """The ``ids`` whose stored signatures may make them reprints of ``doc``."""
         wanted = sorted(ids)
         kept: set[int] = set()
-        for chunk in _chunks(wanted, 500):
+        for chunk in chunks(wanted, 500):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 "SELECT article_id, hashvalues, shingle_count FROM signatures "
@@ -688,7 +689,7 @@ class ReprintIndex:
     def _memberships(self, ids: Iterable[int]) -> dict[int, tuple[int | None, bool]]:
         wanted = sorted(set(ids))
         out: dict[int, tuple[int | None, bool]] = {}
-        for chunk in _chunks(wanted, 500):
+        for chunk in chunks(wanted, 500):
             marks = ",".join("?" * len(chunk))
             for article_id, cluster_id, canonical in self.conn.execute(
                 f"SELECT id, cluster_id, is_canonical FROM articles WHERE id IN ({marks})", chunk
@@ -699,7 +700,7 @@ class ReprintIndex:
     def _cluster_members(self, cluster_ids: Iterable[int | None]) -> set[int]:
         wanted = sorted({c for c in cluster_ids if c is not None})
         members: set[int] = set()
-        for chunk in _chunks(wanted, 500):
+        for chunk in chunks(wanted, 500):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 f"SELECT id FROM articles WHERE cluster_id IN ({marks})", chunk
@@ -970,8 +971,3 @@ class ReprintIndex:
 
     def _signed_ids(self) -> list[int]:
         return [r[0] for r in self.conn.execute("SELECT article_id FROM signatures ORDER BY 1")]
-
-
-def _chunks(values: list[_T], size: int) -> Iterator[list[_T]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]

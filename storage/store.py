@@ -25,6 +25,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from crawler.core import dedup
+from crawler.core.clock import iso_or_none as _iso
 from crawler.core.dedup import DEFAULT_PARAMS, DedupParams, PreparedText
 from crawler.core.errors import StoreError
 from crawler.core.items import Alternate, Article, Block, Feed, FetchRecord
@@ -42,10 +43,6 @@ PREPARE_BATCH = 32
 CACHE_KIB = 64 * 1024
 #: Bytes of the file SQLite may memory-map for reading.
 MMAP_BYTES = 256 * 1024 * 1024
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def _iso_utc(value: datetime | None) -> str | None:

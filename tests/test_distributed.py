@@ -352,3 +352,36 @@ def test_a_workers_feed_state_remembers_failed_pages(redis_url: str) -> None:
     state.settle_entry(7, "b", "known")
     assert state.failed_entries(7) == {"a"}
     assert state.failed_entries(8) == set()
+
+
+def test_distributed_status_and_reset_index(redis_url: str, tmp_path: Path) -> None:
+    from crawler.app.distributed import Deployment, SharedIndex
+    from crawler.core import dedup
+
+    deployment = Deployment.connect(redis_url)
+    index = SharedIndex.open(deployment)
+    for n in range(3):
+        index.add(f"http://a.example/{n}", dedup.sign([f"w{n}-{i}" for i in range(80)]))
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*CLI, *args], capture_output=True, text=True, timeout=60, cwd=ROOT, check=False
+        )
+
+    status = cli("distributed", "status", "--redis", redis_url, "--json")
+    assert status.returncode == 0, status.stderr
+    figures = json.loads(status.stdout)
+    assert figures["index_size"] == 3 and figures["records"] == 0 and not figures["writer"]
+    text = cli("distributed", "status", "--redis", redis_url)
+    assert "in the shared index: 3" in text.stdout and "writer: none" in text.stdout
+
+    reset = cli("distributed", "reset-index", "--redis", redis_url)
+    assert reset.returncode == 0, reset.stderr
+    deleted = int(reset.stdout.split("(")[1].split()[0])
+    assert deleted >= 3
+    after = json.loads(cli("distributed", "status", "--redis", redis_url, "--json").stdout)
+    assert after["index_size"] == 0
+    # Against no Redis at all: one line naming the address, exit 2.
+    down = cli("distributed", "status", "--redis", "redis://127.0.0.1:9/0")
+    assert down.returncode == 2 and "Traceback" not in down.stderr, down.stderr
+    assert "127.0.0.1:9" in down.stderr

@@ -79,7 +79,7 @@ import pickle
 import socket
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,6 +93,9 @@ from scrapy.exceptions import DontCloseSpider, ScrapyDeprecationWarning
 from twisted.internet.task import LoopingCall
 
 from crawler.core import dedup
+from crawler.core.batches import chunks
+from crawler.core.clock import iso_or_none as _iso
+from crawler.core.clock import time_or_none as _time
 from crawler.core.dedup import DEFAULT_PARAMS, DedupParams, Signature
 from crawler.core.errors import IndexMismatchError, WirecrawlError
 from crawler.core.items import Alternate, Article, Block, Feed, FeedEntry, FetchRecord
@@ -204,14 +207,6 @@ class Keys:
 
 
 # -- records ----------------------------------------------------------------------------
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 def article_to_dict(article: Article) -> dict[str, Any]:
@@ -657,21 +652,10 @@ def reset_index(deployment: Deployment) -> int:
     deleted = 0
     if raw is not None:
         basename = json.loads(raw)["basename"]
-        for batch in _batched(deployment.redis.scan_iter(match=f"{basename}*", count=1000), 500):
+        for batch in chunks(deployment.redis.scan_iter(match=f"{basename}*", count=1000), 500):
             deleted += deployment.redis.unlink(*batch)
     deleted += deployment.redis.delete(deployment.keys.index_params)
     return deleted
-
-
-def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 # -- workers -----------------------------------------------------------------------------------

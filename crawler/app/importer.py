@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.core.charset import guess_legacy_charset
+from crawler.core.clock import time_or_none
 from crawler.core.errors import InputFileError, SeedFormatError
 from crawler.core.items import Article
 from crawler.core.seedformat import parse_seed_text, render_seed_text
@@ -199,10 +200,7 @@ def apply_manifest(article: Article, entry: dict[str, Any] | None) -> Article:
 
     def _time(name: str) -> datetime | None:
         value = entry.get(name)
-        try:
-            return datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            return None
+        return time_or_none(value) if isinstance(value, str) else None
 
     published = _time("published_at")
     return replace(

@@ -90,3 +90,18 @@ def clock_from_spec(spec: str | None) -> SystemClock | AcceleratedClock:
         start = start.replace(tzinfo=UTC)
     origin = float(origin_text) if origin_text else time.time()
     return AcceleratedClock(float(speed_text), start, origin)
+
+
+def iso_or_none(value: datetime | None) -> str | None:
+    """``value`` as ISO 8601 text (its own offset kept), or None: how times are stored."""
+    return value.isoformat() if value is not None else None
+
+
+def time_or_none(value: str | None) -> datetime | None:
+    """An ISO 8601 time as stored (a trailing ``Z`` read as UTC); None if empty or unreadable."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

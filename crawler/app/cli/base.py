@@ -44,17 +44,6 @@ def lazy_module(name: str) -> Any:
 IMPORT_BATCH = 200
 
 
-def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    chunk: list[T] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 class _Group(click.Group):
     """A click group that turns wirecrawl's own errors into a message and an exit code."""
 

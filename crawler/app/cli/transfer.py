@@ -14,13 +14,13 @@ import click
 
 from crawler.app.cli.base import (
     IMPORT_BATCH,
-    chunks,
     json_line,
     lazy_module,
     main,
     open_store,
     progress,
 )
+from crawler.core.batches import chunks
 from crawler.core.errors import InputFileError
 
 if TYPE_CHECKING:
