@@ -230,7 +230,7 @@ class World:
         recent = self.recent[language]
         if recent and rng.random() < self.reprints:
             story = rng.choice(recent)
-            if when > story.article.published:
+            if story.article.published is not None and when > story.article.published:
                 return self._reprint(number, story, when)
         article = self._original(number, language, when)
         if article.wire_agency:

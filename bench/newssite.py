@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import io
 import random
 import sys
 import threading
@@ -30,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
@@ -343,7 +344,10 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
         def handle(self) -> None:
             # SOCKS5 clients (trafilatura reaches proxies only through SOCKS) send
             # 0x05 first; after the handshake the connection carries plain HTTP.
-            if self.rfile.peek(1)[:1] == b"\x05" and not self._socks_handshake():
+            if (
+                cast(io.BufferedReader, self.rfile).peek(1)[:1] == b"\x05"
+                and not self._socks_handshake()
+            ):
                 return
             super().handle()
 

@@ -235,8 +235,8 @@ def run(path: Path, count: int, seed: int) -> dict[str, float]:
                 ]
             ),
         )
-        for label, calls in _canned(store, workload).items():
-            medians[f"canned {label}"] = _report(f"canned {label}", _measure(calls))
+        for label, canned in _canned(store, workload).items():
+            medians[f"canned {label}"] = _report(f"canned {label}", _measure(canned))
         medians["baseline LIKE"] = _report(
             "baseline LIKE, 10k articles", _like_baseline(store, workload, 10_000)
         )

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -105,7 +106,9 @@ def distributed(
             process.returncode = os.waitstatus_to_exitcode(status)
             cpu += usage.ru_utime + usage.ru_stime
             if process.returncode != 0:
-                raise SystemExit(f"{process.args[3:5]} failed ({process.returncode})")
+                raise SystemExit(
+                    f"{list(cast(list[str], process.args))[3:5]} failed ({process.returncode})"
+                )
         wall = time.perf_counter() - started - IDLE_EXIT
         assert writer.stdout is not None
         report = json.loads(writer.stdout.read().decode().strip().splitlines()[-1])

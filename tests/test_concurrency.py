@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -81,7 +82,7 @@ class Readers:
         self.runner = CliRunner()
         self.seen: list[int] = []
         self.rounds = 0
-        self._datasette: object | None = None
+        self._datasette: Any = None
 
     def sql(self) -> None:
         conn = sqlite3.connect(f"{self.db.resolve().as_uri()}?mode=ro", uri=True)
@@ -117,7 +118,7 @@ class Readers:
         name = self.db.stem
 
         async def ask() -> dict:
-            response = await ds.client.get(  # type: ignore[attr-defined]
+            response = await ds.client.get(
                 f"/{name}.json?sql={HALF_WRITTEN.replace(' ', '+')}&_shape=array"
             )
             assert response.status_code == 200, response.text

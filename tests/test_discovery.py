@@ -11,6 +11,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ def home_page(*feeds: str) -> bytes:
 
 
 @pytest.fixture
-def site() -> LoopbackSite:
+def site() -> Iterator[LoopbackSite]:
     with LoopbackSite() as running:
         yield running
 

@@ -91,7 +91,7 @@ def feed_url(host: str) -> str:
     return f"http://{host}/feed.xml"
 
 
-def body(data: bytes, status: int = 200, **headers: str) -> Setup:
+def body(data: bytes, status: int = 200, /, **headers: str) -> Setup:
     """The feed answers ``data`` with ``status`` and ``headers``."""
 
     def setup(site: HostileSite, host: str) -> None:

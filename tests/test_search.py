@@ -9,6 +9,7 @@ news, plus two Russian articles written for these tests.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def store(store_path: Path):
+def store(store_path: Path) -> Iterator[Store]:
     with Store.open(store_path, readonly=True) as opened:
         yield opened
 

@@ -22,7 +22,7 @@ import math
 import random
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -415,7 +415,7 @@ def _pairs(n: int) -> int:
     return n * (n - 1) // 2
 
 
-def adjusted_rand_index(truth: list[object], predicted: list[object]) -> float:
+def adjusted_rand_index(truth: Sequence[object], predicted: Sequence[object]) -> float:
     """Hubert and Arabie's adjusted Rand index of two labelings of the same items."""
     n = len(truth)
     contingency = Counter(zip(truth, predicted, strict=True))
