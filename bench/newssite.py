@@ -22,22 +22,22 @@ from __future__ import annotations
 
 import argparse
 import html
-import io
 import random
 import sys
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any, cast
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from crawler.app.demo.server import ProxySite  # noqa: E402
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 #: Section feeds per outlet.
@@ -185,12 +185,16 @@ def _rfc822(value: datetime) -> str:
     return format_datetime(value, usegmt=True)
 
 
-class NewsSite:
+class NewsSite(ProxySite):
     """The generated site on 127.0.0.1 (a context manager, like ``DemoSite``)."""
+
+    #: trafilatura reaches proxies only through SOCKS.
+    speaks_socks = True
 
     def __init__(
         self, articles: int = 20_000, *, seed: int = 1, outlets: int = 40, items: int = 100
     ) -> None:
+        super().__init__()
         self.outlets, self.stories = build(articles, seed, outlets)
         #: Entries per feed (newest first); feeds list every article once across the site.
         self.items = items
@@ -211,29 +215,11 @@ class NewsSite:
                 name = url if page == 0 else url.replace(".xml", f"-{page // items + 1}.xml")
                 self._feed_pages[name] = stories[page : page + items]
                 self.feed_urls.append(name)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- serving -------------------------------------------------------------------------
-
-    def __enter__(self) -> NewsSite:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        server.daemon_threads = True
-        server.request_queue_size = 256
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    @property
-    def proxy_url(self) -> str:
-        assert self._server is not None, "the site is not running"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def answer(self, handler: BaseHTTPRequestHandler) -> None:
+        status, media, body = self.respond(self.target_of(handler))
+        headers = [("Content-Type", media), ("Content-Length", str(len(body)))]
+        self.send(handler, status, headers, body)
 
     def opml(self) -> str:
         """Every feed as an OPML list (``wirecrawl crawl --feeds site.opml``)."""
@@ -332,56 +318,6 @@ class NewsSite:
     def _related(self, story: Story) -> list[Story]:
         start = max(0, story.number - 400)
         return [s for s in self.stories[start : story.number] if s.outlet == story.outlet][-6:]
-
-
-def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Headers and body go out in two writes; with Nagle's algorithm on, a
-        # keep-alive client's delayed ACK stalls every response by ~40 ms.
-        disable_nagle_algorithm = True
-
-        def handle(self) -> None:
-            # SOCKS5 clients (trafilatura reaches proxies only through SOCKS) send
-            # 0x05 first; after the handshake the connection carries plain HTTP.
-            if (
-                cast(io.BufferedReader, self.rfile).peek(1)[:1] == b"\x05"
-                and not self._socks_handshake()
-            ):
-                return
-            super().handle()
-
-        def _socks_handshake(self) -> bool:
-            methods = self.rfile.read(2)[1]
-            self.rfile.read(methods)
-            self.wfile.write(b"\x05\x00")  # no authentication
-            version, command, _, kind = self.rfile.read(4)
-            if kind == 3:
-                self.rfile.read(self.rfile.read(1)[0])
-            else:
-                self.rfile.read(4 if kind == 1 else 16)
-            self.rfile.read(2)  # port
-            if version != 5 or command != 1:
-                self.wfile.write(b"\x05\x07\x00\x01" + bytes(6))
-                return False
-            self.wfile.write(b"\x05\x00\x00\x01" + bytes(6))
-            return True
-
-        def do_GET(self) -> None:
-            target = self.path
-            if not target.startswith("http"):
-                target = f"http://{self.headers.get('Host', '')}{target}"
-            status, media, body = site.respond(target)
-            self.send_response(status)
-            self.send_header("Content-Type", media)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return Handler
 
 
 def main() -> None:

@@ -95,23 +95,21 @@ class HostileSite(LoopbackSite):
         #: Set when the site closes: stalled handlers give up their connection.
         self.release = threading.Event()
         # A crawler hanging up on a bomb is the point, not a server error worth a traceback.
-        self.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
+        self.open().handle_error = lambda request, client_address: None  # type: ignore[method-assign]
 
-    def __exit__(self, *exc: object) -> None:
+    def stop(self) -> None:
         self.release.set()
-        super().__exit__(*exc)
+        super().stop()
 
     def raw(self, url: str, write: Callable[[HostileSite, BaseHTTPRequestHandler], None]) -> None:
         """Answer ``url`` with a function that writes the response to the socket."""
         self.routes[url] = Raw(write)  # type: ignore[assignment]
 
-    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
-        target = handler.path
-        if not target.startswith("http"):
-            target = f"http://{handler.headers.get('Host', '')}{target}"
+    def answer(self, handler: BaseHTTPRequestHandler) -> None:
+        target = self.target_of(handler)
         route = self.routes.get(target) or self.routes.get(target.split("?")[0])
         if not isinstance(route, Raw):
-            super()._answer(handler)
+            super().answer(handler)
             return
         with self._lock:
             self.requests.append(Seen(target, dict(handler.headers.items()), time.monotonic(), 0))

@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
+
+from crawler.app.demo.server import ProxySite
 
 
 @dataclass(frozen=True)
@@ -42,39 +43,16 @@ class Reply:
 Handler = Callable[[Seen], Reply]
 
 
-class LoopbackSite:
+class LoopbackSite(ProxySite):
     """A proxy-style server: ``set(url, ...)`` decides what each URL answers."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.routes: dict[str, Reply | Handler] = {}
         self.requests: list[Seen] = []
         self._lock = threading.Lock()
-        site = self
-
-        class _Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                site._answer(self)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Self:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    @property
-    def proxy_url(self) -> str:
-        """The address to use as HTTP proxy."""
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        # Bound at once: a test may read proxy_url, or tune the server, before starting it.
+        self.open()
 
     def set(self, url: str, reply: Reply | Handler | None = None, **fields: object) -> None:
         """Answer ``url`` with ``reply`` (or a Reply built from ``fields``)."""
@@ -85,10 +63,8 @@ class LoopbackSite:
         with self._lock:
             return [r for r in self.requests if r.url == url]
 
-    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
-        target = handler.path
-        if not target.startswith("http"):
-            target = f"http://{handler.headers.get('Host', '')}{target}"
+    def answer(self, handler: BaseHTTPRequestHandler) -> None:
+        target = self.target_of(handler)
         parts = urlsplit(target)
         url = f"{parts.scheme}://{parts.netloc}{parts.path}" + (
             f"?{parts.query}" if parts.query else ""
@@ -105,13 +81,8 @@ class LoopbackSite:
             reply = route(Seen(url, headers, time.monotonic(), 0))
         with self._lock:
             self.requests.append(Seen(url, headers, time.monotonic(), reply.status))
-        handler.send_response(reply.status)
-        for name, value in reply.headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(reply.body)))
-        handler.end_headers()
-        if reply.status != 304:
-            handler.wfile.write(reply.body)
+        out = [*reply.headers.items(), ("Content-Length", str(len(reply.body)))]
+        self.send(handler, reply.status, out, b"" if reply.status == 304 else reply.body)
 
 
 def rss(title: str, items: list[dict[str, str]], **channel: str) -> bytes:

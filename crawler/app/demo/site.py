@@ -75,8 +75,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
@@ -84,6 +83,7 @@ from xml.sax.saxutils import quoteattr
 
 from crawler.app.demo import DemoEntry, entries, load_article
 from crawler.app.demo import manifest as _manifest
+from crawler.app.demo.server import ProxySite
 from crawler.core import sites
 from crawler.core.items import Article
 
@@ -326,12 +326,14 @@ def _accepts_gzip(header: str) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-class DemoSite:
+class DemoSite(ProxySite):
     """The bundled demo site on 127.0.0.1: every outlet of site.json as a virtual host.
 
     Use it as a context manager (``with DemoSite() as demo: ...``) or call ``start`` and
     ``stop``. ``port=0`` picks a free port; ``proxy_url`` says which.
     """
+
+    server_version = "wirecrawl-demo/1.0"
 
     def __init__(
         self,
@@ -340,14 +342,12 @@ class DemoSite:
         *,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self._bind = (host, port)
+        super().__init__(host, port)
         #: Where "now" comes from; None publishes everything. May be replaced at any time.
         self.clock = clock
         #: Every request answered, in order (tests read and clear it).
         self.requests: list[RequestLog] = []
         self._log_lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._outlets = {
             item["host"]: _Outlet(
                 host=item["host"],
@@ -368,55 +368,7 @@ class DemoSite:
                 languages.add(item.entry.language)
                 languages.update(a.language for a in item.article.alternates)
 
-    # ---------------------------------------------------------------- lifecycle
-
-    def start(self) -> DemoSite:
-        """Bind and serve in a daemon thread; returns ``self``."""
-        if self._server is not None:
-            return self
-        server = self._open()
-        self._thread = threading.Thread(
-            target=server.serve_forever, name="wirecrawl-demo-site", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def _open(self, *, verbose: bool = False) -> ThreadingHTTPServer:
-        server = ThreadingHTTPServer(self._bind, _handler_for(self, verbose=verbose))
-        server.daemon_threads = True
-        self._server = server
-        return server
-
-    def stop(self) -> None:
-        """Stop serving and release the port."""
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> DemoSite:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     # ---------------------------------------------------------------- what it serves
-
-    @property
-    def proxy_url(self) -> str:
-        """The server's address, to be used as the crawler's HTTP proxy."""
-        if self._server is None:
-            raise RuntimeError("the demo site is not running: call start() first")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
 
     def feeds(self) -> list[DemoFeed]:
         """One feed per outlet, in ``site.json`` order."""
@@ -647,6 +599,10 @@ class DemoSite:
         return ("\n".join(lines) + "\n").encode("utf-8")
 
     # ---------------------------------------------------------------- HTTP
+
+    def answer(self, handler: BaseHTTPRequestHandler) -> None:
+        headers = {name.lower(): value for name, value in handler.headers.items()}
+        self.send(handler, *self._serve(handler.command, handler.path, headers))
 
     def _serve(
         self, method: str, target: str, headers: Mapping[str, str]
@@ -880,41 +836,6 @@ def _news_sitemap(site_: DemoSite, outlet: _Outlet, items: Sequence[_Item]) -> b
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-# --------------------------------------------------------------------------------------------
-# The HTTP handler
-# --------------------------------------------------------------------------------------------
-
-
-def _handler_for(demo: DemoSite, *, verbose: bool = False) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        # HTTP/1.1 keeps connections open between a crawler's requests; every response
-        # but 304 carries a Content-Length, which HTTP/1.1 needs for that.
-        protocol_version = "HTTP/1.1"
-        server_version = "wirecrawl-demo/1.0"
-
-        def _answer(self) -> None:
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            status, out, body = demo._serve(self.command, self.path, headers)
-            self.send_response(status)
-            for name, value in out:
-                self.send_header(name, value)
-            self.end_headers()
-            if body:
-                self.wfile.write(body)
-
-        def do_GET(self) -> None:
-            self._answer()
-
-        def do_HEAD(self) -> None:
-            self._answer()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            if verbose:
-                super().log_message(format, *args)
-
-    return Handler
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Serve the demo site in the foreground: ``python -m crawler.app.demo.site [--port N]``."""
     parser = argparse.ArgumentParser(
@@ -926,7 +847,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     demo = DemoSite(args.host, args.port)
-    server = demo._open(verbose=args.verbose)
+    demo.verbose = args.verbose
+    server = demo.open()
     print(f"wirecrawl demo site; HTTP proxy: {demo.proxy_url}")
     print(f"  try: curl -x {demo.proxy_url} {demo.feeds()[0].url}")
     print("feeds:")
