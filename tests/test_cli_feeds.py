@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -65,7 +66,7 @@ def test_import_real_broken_opml_reports_problems(tmp_path: Path) -> None:
 
 
 def _record(
-    store: Store, feed_id: int, url: str, outcome: str, status: int | None, **more: object
+    store: Store, feed_id: int, url: str, outcome: str, status: int | None, **more: Any
 ) -> None:
     from datetime import UTC, datetime
 
@@ -79,7 +80,7 @@ def _record(
             status=status,
             **more,
         )
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_status_and_doctor(tmp_path: Path) -> None:
