@@ -17,7 +17,7 @@ import contextlib
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,9 +26,10 @@ from sqlite_utils import Database
 
 from crawler.core import dedup
 from crawler.core.clock import iso_or_none as _iso
+from crawler.core.codec import article_from_json, article_to_json
 from crawler.core.dedup import DEFAULT_PARAMS, DedupParams, PreparedText
 from crawler.core.errors import StoreError
-from crawler.core.items import Alternate, Article, Block, Feed, FetchRecord
+from crawler.core.items import Article, Feed, FetchRecord
 from crawler.core.storetype import SaveResult
 from crawler.core.text import normalise
 from crawler.core.wire import agency_of_outlet
@@ -54,71 +55,45 @@ def _iso_utc(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _parse_time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
+#: Article fields stored under another column name.
+_COLUMN_OF = {"published": "published_at"}
+#: Article fields whose JSON value is stored as JSON text.
+_JSON_COLUMNS = ("body", "alternates", "authors")
 
 
 def article_to_row(article: Article, folded_body: str | None = None) -> dict[str, Any]:
     """The ``articles`` columns for ``article`` (without id and cluster fields).
 
-    ``folded_body`` is the body already folded (by dedup's preparation), to fold it only once.
+    The article's JSON encoding (``crawler.core.codec``) under the column names, empty
+    text as NULL, plus the columns derived for sorting and search. ``folded_body`` is the
+    body already folded (by dedup's preparation), to fold it only once.
     """
-    return {
-        "key": article.key,
-        "url": article.url or None,
-        "outlet": article.outlet or None,
-        "title": article.title,
-        "published_at": _iso(article.published),
-        "published_at_utc": _iso_utc(article.published),
-        "published_text": article.published_text or None,
-        "published_source": article.published_source or None,
-        "published_precision": article.published_precision or None,
-        "language": article.language or None,
-        "alternates": json.dumps(
-            [{"language": a.language, "url": a.url} for a in article.alternates],
-            ensure_ascii=False,
-        ),
-        "body": json.dumps(
-            [{"kind": b.kind, "text": b.text} for b in article.body], ensure_ascii=False
-        ),
-        "body_text": article.body_text,
-        "authors": json.dumps(list(article.authors), ensure_ascii=False),
-        "publisher": article.publisher or None,
-        "photo_credit": article.photo_credit or None,
-        "wire_agency": article.wire_agency,
-        "attribution": article.attribution or None,
-        "fetched_at": _iso(article.fetched_at),
-        "source_file": article.source_file or None,
-        "content_hash": article.content_hash,
-        "word_count": len(article.body_text.split()),
-        "title_folded": normalise(article.title),
-        "body_folded": normalise(article.body_text) if folded_body is None else folded_body,
-    }
-
-
-def row_to_article(row: dict[str, Any]) -> Article:
-    """Rebuild the ``Article`` stored in an ``articles`` row."""
-    return Article(
-        title=row["title"],
-        body=tuple(Block(b["text"], b["kind"]) for b in json.loads(row["body"])),
-        url=row["url"] or "",
-        outlet=row["outlet"] or "",
-        published=_parse_time(row["published_at"]),
-        published_text=row["published_text"] or "",
-        published_source=row["published_source"] or "",
-        published_precision=row["published_precision"] or "",
-        language=row["language"] or "",
-        alternates=tuple(
-            Alternate(a["language"], a.get("url", "")) for a in json.loads(row["alternates"])
-        ),
-        authors=tuple(json.loads(row["authors"] or "[]")),
-        publisher=row["publisher"] or "",
-        photo_credit=row["photo_credit"] or "",
-        wire_agency=row["wire_agency"],
-        attribution=row["attribution"] or "",
-        fetched_at=_parse_time(row["fetched_at"]),
-        source_file=row["source_file"] or "",
+    row: dict[str, Any] = {"key": article.key}
+    for name, value in article_to_json(article).items():
+        if name in _JSON_COLUMNS:
+            value = json.dumps(value, ensure_ascii=False)
+        elif value == "":
+            value = None
+        row[_COLUMN_OF.get(name, name)] = value
+    row.update(
+        published_at_utc=_iso_utc(article.published),
+        body_text=article.body_text,
+        word_count=len(article.body_text.split()),
+        title_folded=normalise(article.title),
+        body_folded=normalise(article.body_text) if folded_body is None else folded_body,
     )
+    return row
+
+
+def row_to_article(row: Mapping[str, Any]) -> Article:
+    """Rebuild the ``Article`` stored in an ``articles`` row."""
+    record = {name: row[_COLUMN_OF.get(name, name)] for name in _ARTICLE_FIELDS}
+    for name in _JSON_COLUMNS:
+        record[name] = json.loads(record[name] or "[]")
+    return article_from_json(record)
+
+
+_ARTICLE_FIELDS = tuple(n for n in article_to_json(Article("", ())) if n != "content_hash")
 
 
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:

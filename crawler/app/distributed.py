@@ -96,9 +96,10 @@ from crawler.core import dedup
 from crawler.core.batches import chunks
 from crawler.core.clock import iso_or_none as _iso
 from crawler.core.clock import time_or_none as _time
+from crawler.core.codec import article_from_json, article_to_json
 from crawler.core.dedup import DEFAULT_PARAMS, DedupParams, Signature
 from crawler.core.errors import IndexMismatchError, WirecrawlError
-from crawler.core.items import Alternate, Article, Block, Feed, FeedEntry, FetchRecord
+from crawler.core.items import Article, Feed, FeedEntry, FetchRecord
 from crawler.core.storetype import CrawlStore, FeedState
 from crawler.glue.crawl import crawl_settings
 from crawler.glue.pipelines import Fetched
@@ -209,26 +210,6 @@ class Keys:
 # -- records ----------------------------------------------------------------------------
 
 
-def article_to_dict(article: Article) -> dict[str, Any]:
-    """The article as JSON-ready values (``article_from_dict`` reads it back whole)."""
-    record = dataclasses.asdict(article)
-    record.pop("content_hash")  # derived from title and body on the way back
-    record["published"] = _iso(article.published)
-    record["fetched_at"] = _iso(article.fetched_at)
-    return record
-
-
-def article_from_dict(record: dict[str, Any]) -> Article:
-    """The article ``article_to_dict`` wrote."""
-    values = dict(record)
-    values["body"] = tuple(Block(b["text"], b["kind"]) for b in values["body"])
-    values["alternates"] = tuple(Alternate(a["language"], a["url"]) for a in values["alternates"])
-    values["authors"] = tuple(values["authors"])
-    values["published"] = _time(values["published"])
-    values["fetched_at"] = _time(values["fetched_at"])
-    return Article(**values)
-
-
 def feed_to_dict(feed: Feed) -> dict[str, Any]:
     """The feed with its polling state, as JSON-ready values."""
     record = dataclasses.asdict(feed)
@@ -309,7 +290,7 @@ def encode(message: Message) -> bytes:
     if isinstance(message, ArticleRecord):
         body.update(
             kind="article",
-            article=article_to_dict(message.article),
+            article=article_to_json(message.article),
             feed_id=message.feed_id,
             entry_id=message.entry_id,
             source=message.source,
@@ -338,7 +319,7 @@ def decode(raw: bytes) -> Message:
     kind = body.get("kind")
     if kind == "article":
         return ArticleRecord(
-            article_from_dict(body["article"]),
+            article_from_json(body["article"]),
             body["feed_id"],
             body["entry_id"],
             body["source"],

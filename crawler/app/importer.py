@@ -26,6 +26,7 @@ from typing import Any
 
 from crawler.core.charset import guess_legacy_charset
 from crawler.core.clock import time_or_none
+from crawler.core.codec import article_to_json
 from crawler.core.errors import InputFileError, SeedFormatError
 from crawler.core.items import Article
 from crawler.core.seedformat import parse_seed_text, render_seed_text
@@ -222,20 +223,27 @@ def seed_file_name(index: int, article: Article, total: int) -> str:
     return f"{index:0{width}d}_{digest}{SEED_SUFFIX}"
 
 
+#: The fields of a manifest line besides ``file``: what a seed file has no line for.
+MANIFEST_FIELDS = (
+    "url",
+    "outlet",
+    "language",
+    "published",
+    "published_source",
+    "published_precision",
+    "fetched_at",
+    "source_file",
+    "content_hash",
+)
+
+
 def manifest_entry(name: str, article: Article) -> dict[str, Any]:
-    """The manifest line for one exported file."""
-    return {
-        "file": name,
-        "url": article.url,
-        "outlet": article.outlet,
-        "language": article.language,
-        "published_at": article.published.isoformat() if article.published else None,
-        "published_source": article.published_source,
-        "published_precision": article.published_precision,
-        "fetched_at": article.fetched_at.isoformat() if article.fetched_at else None,
-        "source_file": article.source_file,
-        "content_hash": article.content_hash,
-    }
+    """The manifest line for one exported file (the article's JSON fields it needs)."""
+    record = article_to_json(article)
+    entry: dict[str, Any] = {"file": name}
+    for field_name in MANIFEST_FIELDS:
+        entry["published_at" if field_name == "published" else field_name] = record[field_name]
+    return entry
 
 
 def write_seed_files(articles: Iterable[Article], folder: Path, total: int) -> Iterator[Path]:
