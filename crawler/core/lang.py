@@ -54,13 +54,20 @@ def _script_of(char: str) -> str | None:
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the dominant language of ``text``; empty when it cannot tell."""
     sample = text[:4000]
-    scripts = Counter(s for s in map(_script_of, sample) if s)
+    # Counting characters is one C loop; a text has few distinct ones, so the script of
+    # each is asked once rather than once per character.
+    chars = Counter(sample)
+    scripts: Counter[str] = Counter()
+    for char, count in chars.items():
+        script_name = _script_of(char)
+        if script_name:
+            scripts[script_name] += count
     if not scripts:
         return ""
     if scripts["kana"] and scripts["kana"] + scripts["han"] >= scripts.most_common(1)[0][1]:
         return "ja"
     script, _ = scripts.most_common(1)[0]
-    letters = set(sample)
+    letters = chars.keys()
     if script == "arabic":
         if letters & _URDU_ONLY:
             return "ur"
