@@ -22,7 +22,7 @@ ARTICLE = Article(
     outlet="example.org",
     published=datetime(2022, 2, 9, 13, 5, tzinfo=MOSCOW),
     published_text="٠٩ فبراير ٢٠٢٢",
-    published_source="printed",
+    published_source="text",
     published_precision="day",
     language="ar",
     alternates=(Alternate("ru", "https://example.org/ru/1"), Alternate("en")),
