@@ -23,6 +23,7 @@ from typing import Any
 
 from crawler.core.items import Feed
 from crawler.core.text import normalise
+from crawler.core.urls import feed_url_problem
 from storage.store import Store
 
 #: Weights of the title and body columns in bm25: a hit in the headline counts four times.
@@ -711,7 +712,7 @@ class FeedProblem:
     """A feed that needs a person, and what to do."""
 
     feed: Feed
-    #: dead, moved, html, challenge, silent.
+    #: dead, moved, bad-url, html, challenge, silent.
     problem: str
     #: What is wrong, in a sentence.
     detail: str
@@ -740,6 +741,16 @@ def feed_problems(store: Store, now: datetime, *, silent_days: int = 14) -> list
                     "moved",
                     f"permanently redirected to {feed.redirected_to}",
                     f"wirecrawl feeds move {feed.url} {feed.redirected_to}",
+                )
+            )
+        bad_url = feed_url_problem(feed.url)
+        if bad_url or feed.last_outcome == "bad_url":
+            problems.append(
+                FeedProblem(
+                    feed,
+                    "bad-url",
+                    bad_url or feed.last_error or "the URL cannot be requested",
+                    f"wirecrawl feeds remove {feed.url}, then add the feed's full http(s) URL",
                 )
             )
         if feed.last_outcome == "feed_html":

@@ -549,6 +549,18 @@ class Store:
             )
             return cursor.rowcount > 0
 
+    def remove_feed(self, url: str) -> bool:
+        """Stop polling a feed: drop it and its entries; its articles and log rows stay."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id FROM feeds WHERE url = ?", [url]).fetchone()
+            if row is None:
+                return False
+            conn.execute("DELETE FROM feed_entries WHERE feed_id = ?", [row[0]])
+            conn.execute("UPDATE articles SET feed_id = NULL WHERE feed_id = ?", [row[0]])
+            conn.execute("UPDATE fetch_log SET feed_id = NULL WHERE feed_id = ?", [row[0]])
+            conn.execute("DELETE FROM feeds WHERE id = ?", [row[0]])
+            return True
+
     def new_entries(self, feed_id: int, entries: Sequence[tuple[str, str]]) -> set[str]:
         """Remember the (entry id, URL) pairs a feed listed; returns the ids never seen before."""
         now = _iso(datetime.now(UTC))

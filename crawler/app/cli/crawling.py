@@ -106,6 +106,12 @@ def crawl_summary_line(run: dict[str, Any]) -> str:
     help="Send every request through this HTTP proxy (env WIRECRAWL_PROXY).",
 )
 @click.option("--wait", is_flag=True, help="If another crawl of this store runs, wait for it.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Print Scrapy's log (INFO) on stderr; by default only warnings and errors.",
+)
 @click.pass_context
 def crawl_command(
     ctx: click.Context,
@@ -115,6 +121,7 @@ def crawl_command(
     spiders: tuple[str, ...],
     proxy: str,
     wait: bool,
+    verbose: bool,
 ) -> None:
     """Run one crawl pass: poll the due feeds, fetch new articles, find their reprints.
 
@@ -122,10 +129,14 @@ def crawl_command(
     is obeyed and servers are not hammered. The run's figures are recorded in
     the crawl_runs table and printed.
     """
+    from datetime import UTC, datetime
+
     from crawler.core.feeds import parse_opml
+    from crawler.core.urls import feed_url_problem
     from crawler.glue.crawl import run_crawl
 
     overrides = parse_setting_overrides(settings_pairs)
+    overrides.setdefault("LOG_LEVEL", "INFO" if verbose else "WARNING")
     urls: list[str] = []
     with open_store(ctx) as store:
         for arg in feed_args:
@@ -145,6 +156,9 @@ def crawl_command(
                 for problem in result.problems:
                     click.echo(f"wirecrawl: {path}: {problem}", err=True)
             else:
+                problem = feed_url_problem(arg)
+                if problem:
+                    raise WirecrawlError(f"--feeds {arg}: no such OPML file, and {problem}")
                 store.add_feed(arg, kind=kind_of(arg))
                 urls.append(arg)
         if not urls and not queries.feeds(store) and "islworld" not in spiders:
@@ -152,6 +166,8 @@ def crawl_command(
                 f"no feeds in {ctx.obj} yet: run `wirecrawl feeds import` to add the default "
                 "list (wire agencies and outlets that reprint them), or `wirecrawl feeds add URL`"
             )
+        due = len(urls) if urls else len(queries.due_feeds(store, datetime.now(UTC)))
+    say(f"crawling {ctx.obj}: {due} feed(s) and sitemap(s) due ...")
     with crawler_lock(ctx.obj, wait=wait, on_wait=say):
         run = run_crawl(
             ctx.obj,
