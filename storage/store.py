@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -138,12 +139,53 @@ def row_to_article(row: dict[str, Any]) -> Article:
     )
 
 
+def is_writable(path: Path) -> bool:
+    """Whether this process may write the store at ``path`` and the files beside it.
+
+    SQLite in WAL mode keeps ``-wal`` and ``-shm`` files beside the store, so even a
+    reader needs a writable folder unless the file is opened as immutable.
+    """
+    folder = path.resolve().parent
+    if path.exists() and not os.access(path, os.W_OK):
+        return False
+    return os.access(folder, os.W_OK)
+
+
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+    if readonly:
+        try:
+            return _configure(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True))
+        except sqlite3.DatabaseError as exc:
+            if not isinstance(exc, sqlite3.OperationalError) or is_writable(path):
+                raise StoreError(f"cannot open the store {path}: {exc}") from exc
+        # Read-only media (or a folder we may not write): nothing can change the file
+        # through us, and SQLite cannot keep its -shm beside it; read it as immutable.
+        try:
+            uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+            return _configure(sqlite3.connect(uri, uri=True))
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store {path}: {exc}") from exc
+    if not path.exists() and not is_writable(path):
+        raise StoreError(
+            f"cannot create the store {path}: the folder {path.resolve().parent} is read-only; "
+            "choose a writable place with --db"
+        )
+    if not is_writable(path):
+        where = path if not os.access(path, os.W_OK) else path.resolve().parent
+        raise StoreError(
+            f"cannot write the store {path}: {where} is read-only; reading commands "
+            "(stats, search, clusters, export, serve) still work, or copy the store "
+            "to a writable folder"
+        )
     try:
-        if readonly:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        else:
-            conn = sqlite3.connect(str(path))
+        return _configure(sqlite3.connect(str(path)))
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the store {path}: {exc}") from exc
+
+
+def _configure(conn: sqlite3.Connection) -> sqlite3.Connection:
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         # The band index is written and read at random places: a page cache of
@@ -151,8 +193,9 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         conn.execute("PRAGMA temp_store = MEMORY")
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open the store {path}: {exc}") from exc
+    except sqlite3.Error:
+        conn.close()
+        raise
     return conn
 
 

@@ -117,3 +117,199 @@ def test_crawl_refuses_a_feeds_argument_that_is_neither_file_nor_url(tmp_path: P
     code, _, err = cli(db, "crawl", "--feeds", "feeds.opml")
     assert code == 1
     assert "feeds.opml" in one_line(err) and "no such OPML file" in err
+
+
+# -- fixtures: a real store of the demo corpus (Arabic, Russian, English) ----------------------
+
+
+def demo_store(path: Path) -> Path:
+    from tests.reprint_set import demo_corpus
+
+    with Store.open(path) as store:
+        store.save_articles([item.article for item in demo_corpus()])
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return demo_store(tmp_path_factory.mktemp("demo") / "demo.db")
+
+
+# -- 3. a damaged store, unusable output paths, a missing page, a busy port ---------------------
+
+
+def test_a_store_with_damaged_pages_gives_one_line_and_exit_2(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "damaged.db"
+    conn = sqlite3.connect(demo_db)
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    # The pages of the articles table and its indexes, past the first of each (the file
+    # opens, the schema reads, and the damage is met in the middle of a command).
+    pages = [
+        number
+        for (number,) in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name IN "
+            "(SELECT name FROM sqlite_master WHERE tbl_name = 'articles') AND pageno > 2"
+        )
+    ]
+    conn.close()
+    data = bytearray(demo_db.read_bytes())
+    for number in pages:
+        data[(number - 1) * size : number * size] = b"\xde\xad" * (size // 2)
+    db.write_bytes(bytes(data))
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "001.txt").write_text(
+        "Ru En\nЗаголовок\n9 февраля 2022\n\nВ Москве прошла встреча делегаций.\n",
+        encoding="utf-8",
+    )
+    for args in (
+        ["stats"],
+        ["clusters", "list"],
+        ["search", "سوتشي"],
+        ["export", "--format", "jsonl", "--out", "-"],
+        ["import", str(seeds)],
+    ):
+        code, _, err = cli(db, *args)
+        assert code == 2, (args, err)
+        line = one_line(err)
+        assert str(db) in line and "damaged" in line and ".recover" in line
+
+
+def test_export_to_an_unusable_path(demo_db: Path, tmp_path: Path) -> None:
+    existing = tmp_path / "existing.csv"
+    existing.write_text("keep me", encoding="utf-8")
+    code, _, err = cli(demo_db, "export", "--format", "seed", "--out", str(existing))
+    assert code == 1 and "is a file" in one_line(err) and str(existing) in err
+    assert existing.read_text(encoding="utf-8") == "keep me"
+    blocked = existing / "nope.jsonl"  # a file cannot hold a folder
+    code, _, err = cli(demo_db, "export", "--format", "jsonl", "--out", str(blocked))
+    assert code == 1 and f"cannot write {blocked}" in one_line(err)
+
+
+def test_extract_a_missing_file(tmp_path: Path) -> None:
+    code, _, err = cli(tmp_path / "w.db", "extract", str(tmp_path / "missing.html"))
+    assert code == 1
+    line = one_line(err)
+    assert "missing.html: no such file" in line and "feeds" not in line
+
+
+def test_serve_on_a_busy_port_says_so_before_serving(demo_db: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = cli(demo_db, "serve", "--port", str(port))
+    assert code == 1
+    line = one_line(err)
+    assert f"127.0.0.1:{port}" in line and "--port" in line and "serving" not in line
+
+
+# -- 2. read-only media ---------------------------------------------------------------------
+
+
+def _without_write_rights() -> None:
+    """In the child: as root, give up the right to override file permissions."""
+    if os.geteuid() != 0:
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def run_read_only(db: Path, *args: str, **options: object) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        preexec_fn=_without_write_rights,
+        **options,  # type: ignore[call-overload]
+    )
+
+
+@pytest.fixture
+def read_only_store(demo_db: Path, tmp_path: Path) -> Path:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("read-only media are imitated with Linux permissions")
+    folder = tmp_path / "media"
+    folder.mkdir()
+    db = folder / "demo.db"
+    db.write_bytes(demo_db.read_bytes())
+    db.chmod(0o444)
+    folder.chmod(0o555)
+    probe = subprocess.run(
+        ["touch", str(folder / "probe")], preexec_fn=_without_write_rights, capture_output=True
+    )
+    if probe.returncode == 0:
+        pytest.skip("this process can write anywhere; read-only media cannot be imitated")
+    yield db
+    folder.chmod(0o755)
+
+
+def test_a_store_on_read_only_media_can_be_read(read_only_store: Path) -> None:
+    for args in (
+        ["stats", "--json"],
+        ["clusters", "list", "--json"],
+        ["search", "--json", "سوتشي"],
+        ["export", "--format", "jsonl", "--out", "-"],
+    ):
+        result = run_read_only(read_only_store, *args)
+        assert result.returncode == 0, (args, result.stderr)
+        assert result.stdout.strip(), args
+    figures = json.loads(run_read_only(read_only_store, "stats", "--json").stdout)
+    assert figures["articles"] > 0
+    # Writing says why it cannot, in one line.
+    result = run_read_only(
+        read_only_store, "feeds", "add", "--no-check", "https://tass.ru/rss/v2.xml"
+    )
+    assert result.returncode == 2
+    assert "read-only" in one_line(result.stderr) and str(read_only_store) in result.stderr
+    result = run_read_only(read_only_store.parent / "new.db", "import", str(ROOT / "tests"))
+    assert result.returncode == 2
+    line = one_line(result.stderr)
+    assert "cannot create the store" in line and "read-only" in line
+
+
+@pytest.mark.parametrize("immutable", [False, True])
+def test_serve_a_store_on_read_only_media(read_only_store: Path, immutable: bool) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    args = [sys.executable, "-m", "crawler", "--db", str(read_only_store), "serve"]
+    args += ["--port", str(port), *(["--immutable"] if immutable else [])]
+    server = subprocess.Popen(
+        args, cwd=ROOT, preexec_fn=_without_write_rights, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/-/wirecrawl/demo/clusters"
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    body = response.read().decode("utf-8")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        assert "cluster" in body.lower()
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/demo/articles.json?_shape=array&_size=1", timeout=10
+        ) as response:
+            assert json.loads(response.read())[0]["title"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

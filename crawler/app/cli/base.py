@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from crawler import __version__
-from crawler.core.errors import WirecrawlError
+from crawler.core.errors import StoreError, WirecrawlError
 from storage import Store
 
 T = TypeVar("T")
@@ -41,9 +42,28 @@ class _Group(click.Group):
         except WirecrawlError as exc:
             click.echo(f"wirecrawl: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except sqlite3.DatabaseError as exc:
+            # Raised mid-read by a damaged file (corrupt pages deep inside it).
+            click.echo(f"wirecrawl: {damaged_store_message(ctx.obj, exc)}", err=True)
+            ctx.exit(StoreError.exit_code)
+        except OSError as exc:
+            where = exc.filename or "a file"
+            click.echo(f"wirecrawl: {where}: {exc.strerror or exc}", err=True)
+            ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("wirecrawl: interrupted", err=True)
             ctx.exit(130)
+
+
+def damaged_store_message(db: object, exc: BaseException) -> str:
+    """What to say when SQLite fails while reading or writing the store."""
+    text = str(exc)
+    if "malformed" in text or "not a database" in text:
+        return (
+            f"the store {db} is damaged ({text}): restore it from a backup, or save what "
+            f"can be read with `sqlite3 {db} .recover | sqlite3 recovered.db`"
+        )
+    return f"the store {db} cannot be used: {text}"
 
 
 @contextlib.contextmanager

@@ -210,6 +210,14 @@ def extract_command(source: str, url: str | None, as_json: bool) -> None:
         headers: dict[str, str] = {}
         page_url = url or path.resolve().as_uri()
     else:
+        from crawler.core.errors import InputFileError
+        from crawler.core.urls import is_http_url
+
+        if not is_http_url(source):
+            raise InputFileError(
+                f"{source}: no such file, and not an http(s) URL; give a saved page "
+                "(.html or .html.gz) or the page's URL"
+            )
         data, headers, page_url = fetch_url(source)
         page_url = url or page_url
     article = extract(data, page_url, ExtractOptions(fetched_at=datetime.now(UTC)), headers=headers)

@@ -163,6 +163,12 @@ def export_command(
         if fmt == "seed":
             from storage.store import row_to_article
 
+            if out.exists() and not out.is_dir():
+                raise InputFileError(
+                    f"--out {out} is a file; the seed format is a folder of files: "
+                    "give a folder (new or existing)"
+                )
+
             articles = (row_to_article(row) for row in rows)
             with progress(write_seed_files(articles, out, len(rows)), len(rows), "exporting") as w:
                 written = sum(1 for _ in w)
@@ -190,6 +196,12 @@ def _output(out: Path) -> Iterator[Any]:
     if str(out) == "-":
         yield sys.stdout
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8", newline="") as handle:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle = out.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputFileError(
+            f"cannot write {out} ({exc.strerror or exc}); choose another --out"
+        ) from exc
+    with handle:
         yield handle
