@@ -340,7 +340,7 @@ def search(
     store: Store,
     query: str,
     *,
-    limit: int = 20,
+    limit: int | None = 20,
     language: str | None = None,
     outlet: str | None = None,
     since: str | None = None,
@@ -350,17 +350,18 @@ def search(
     Whole-word matches come first, ranked by bm25; when there are fewer than
     ``limit`` of them, matches of the words' stems inside other words follow,
     newest first (``SearchHit.matched`` says which). ``since`` is an ISO date
-    or time (UTC).
+    or time (UTC). ``limit`` None means every match.
     """
     words = fts_query(query)
-    if not words or limit <= 0:
+    if not words or (limit is not None and limit <= 0):
         return []
     filters = _filters(store, language, outlet, since)
-    best = _best_words(store, words, filters, limit)
+    best = _best_words(store, words, filters, -1 if limit is None else limit)
     hits = _hits(store, best, "words", _word_snippet(store, words))
-    if len(hits) < limit:
+    if limit is None or len(hits) < limit:
         seen = [h.article_id for h in hits]
-        best = _newest_parts(store, query, filters, seen, limit - len(hits))
+        rest = -1 if limit is None else limit - len(hits)
+        best = _newest_parts(store, query, filters, seen, rest)
         hits += _hits(store, best, "parts", _part_snippet(store, word_stems(query)))
     return hits
 
@@ -501,16 +502,9 @@ def _summary(store: Store, row: tuple) -> ClusterSummary:
     )
 
 
-def list_clusters(
-    store: Store,
-    *,
-    min_size: int = 2,
-    since: str | None = None,
-    wire: str | None = None,
-    outlet: str | None = None,
-    limit: int | None = 50,
-) -> list[ClusterSummary]:
-    """Clusters biggest and newest first; ``min_size`` 2 leaves out articles nobody reprinted."""
+def _cluster_filters(
+    min_size: int, since: str | None, wire: str | None, outlet: str | None
+) -> tuple[list[str], list[Any]]:
     where = ["size >= ?"]
     params: list[Any] = [min_size]
     if since:
@@ -522,6 +516,20 @@ def list_clusters(
     if outlet:
         where.append("id IN (SELECT cluster_id FROM articles WHERE outlet = ?)")
         params.append(outlet)
+    return where, params
+
+
+def list_clusters(
+    store: Store,
+    *,
+    min_size: int = 2,
+    since: str | None = None,
+    wire: str | None = None,
+    outlet: str | None = None,
+    limit: int | None = 50,
+) -> list[ClusterSummary]:
+    """Clusters biggest and newest first; ``min_size`` 2 leaves out articles nobody reprinted."""
+    where, params = _cluster_filters(min_size, since, wire, outlet)
     sql = (
         "SELECT id, size, outlets, first_published_at, wire_agency, language FROM clusters "
         f"WHERE {' AND '.join(where)} "
@@ -532,6 +540,20 @@ def list_clusters(
         params.append(limit)
     rows = store.db.conn.execute(sql, params).fetchall()
     return [_summary(store, row) for row in rows]
+
+
+def count_clusters(
+    store: Store,
+    *,
+    min_size: int = 2,
+    since: str | None = None,
+    wire: str | None = None,
+    outlet: str | None = None,
+) -> int:
+    """How many clusters ``list_clusters`` would list without a limit."""
+    where, params = _cluster_filters(min_size, since, wire, outlet)
+    sql = f"SELECT count(*) FROM clusters WHERE {' AND '.join(where)}"
+    return int(store.db.conn.execute(sql, params).fetchone()[0])
 
 
 def get_cluster(store: Store, cluster_id: int) -> ClusterSummary | None:

@@ -12,6 +12,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -313,3 +314,95 @@ def test_serve_a_store_on_read_only_media(read_only_store: Path, immutable: bool
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+# -- 4. filters that say what they cannot read, and lists that say they were cut --------------
+
+
+@pytest.mark.parametrize("since", ["20/11/2026", "garbage", "next tuesday"])
+@pytest.mark.parametrize(
+    "command",
+    [["clusters", "list"], ["search", "سوتشي"], ["export", "--format", "jsonl", "--out", "-"]],
+)
+def test_an_unreadable_since_is_refused(demo_db: Path, command: list[str], since: str) -> None:
+    code, out, err = cli(demo_db, *command, "--since", since)
+    assert code == 1
+    assert f"--since {since}" in one_line(err) and "yesterday" in err
+    assert out == ""
+
+
+def _ids(out: str, key: str) -> list[int]:
+    return [json.loads(line)[key] for line in out.splitlines()]
+
+
+def test_since_reads_iso_offsets_and_ages(demo_db: Path) -> None:
+    code, out, _ = cli(demo_db, "clusters", "list", "--json", "--limit", "0")
+    every = [json.loads(line) for line in out.splitlines()]
+    firsts = sorted(c["first_published_at"] for c in every)
+    middle = firsts[len(firsts) // 2]
+    code, out, _ = cli(demo_db, "clusters", "list", "--json", "--limit", "0", "--since", middle)
+    assert code == 0
+    later = _ids(out, "cluster_id")
+    assert 0 < len(later) < len(every)
+    # The same moment written at +03:00 selects the same clusters.
+    from datetime import datetime, timedelta, timezone
+
+    moment = datetime.fromisoformat(middle.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moscow = moment.astimezone(timezone(timedelta(hours=3))).isoformat()
+    _, out, _ = cli(demo_db, "clusters", "list", "--json", "--limit", "0", "--since", moscow)
+    assert _ids(out, "cluster_id") == later
+    for age in ("yesterday", "24h", "7d"):
+        code, _, err = cli(demo_db, "clusters", "list", "--since", age)
+        assert code == 0, err
+
+
+def test_wire_lang_and_outlet_are_read_in_any_form(demo_db: Path) -> None:
+    _, out, _ = cli(demo_db, "clusters", "list", "--json", "--limit", "0", "--wire", "tass")
+    tass = _ids(out, "cluster_id")
+    assert tass
+    for form in ("TASS", "ТАСС", "Tass"):
+        _, out, _ = cli(demo_db, "clusters", "list", "--json", "--limit", "0", "--wire", form)
+        assert _ids(out, "cluster_id") == tass, form
+    code, _, err = cli(demo_db, "clusters", "list", "--wire", "nonsense")
+    assert code == 1 and "--wire nonsense" in one_line(err) and "tass" in err
+
+    _, out, _ = cli(demo_db, "search", "--json", "سوتشي", "--lang", "ar")
+    arabic = _ids(out, "article_id")
+    assert arabic
+    for form in ("AR", "ar-EG"):
+        _, out, _ = cli(demo_db, "search", "--json", "سوتشي", "--lang", form)
+        assert _ids(out, "article_id") == arabic
+
+    outlet = json.loads(out.splitlines()[0])["outlet"]
+    _, out, _ = cli(demo_db, "search", "--json", "سوتشي", "--outlet", outlet)
+    by_host = _ids(out, "article_id")
+    assert by_host
+    for form in (f"https://{outlet}/", f"http://www.{outlet.upper()}/news/1", outlet.upper()):
+        _, out, _ = cli(demo_db, "search", "--json", "سوتشي", "--outlet", form)
+        assert _ids(out, "article_id") == by_host, form
+        _, out, _ = cli(demo_db, "clusters", "list", "--json", "--outlet", form)
+        assert out.strip(), form
+
+
+def test_a_cut_list_says_how_many_more(demo_db: Path) -> None:
+    _, out, _ = cli(demo_db, "clusters", "list", "--json", "--limit", "0")
+    total = len(out.splitlines())
+    assert total > 3
+    code, out, err = cli(demo_db, "clusters", "list", "--limit", "3")
+    assert code == 0
+    assert f"showing 3 of {total} clusters ({total - 3} more)" in one_line(err)
+    assert "--limit 0" in err
+    for no_limit in ("0", "-1", "-50"):
+        code, out, err = cli(demo_db, "clusters", "list", "--json", "--limit", no_limit)
+        assert len(out.splitlines()) == total and err == ""
+    _, out, _ = cli(demo_db, "search", "--json", "سوتشي", "--limit", "0")
+    hits = len(out.splitlines())
+    assert hits > 2
+    _, out, err = cli(demo_db, "search", "--json", "سوتشي", "--limit", "-1")
+    assert len(out.splitlines()) == hits and err == ""
+    _, out, err = cli(demo_db, "search", "سوتشي", "--limit", "2")
+    assert out.count("(article ") == 2 and "--limit 0 shows them all" in one_line(err)
+    result = CliRunner().invoke(main, ["search", "--help"])
+    assert "0 (or a negative number) means no limit" in " ".join(result.output.split())

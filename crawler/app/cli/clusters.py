@@ -8,9 +8,11 @@ from typing import Any
 
 import click
 
-from crawler.app.cli.base import json_line, main, open_store
+from crawler.app.cli.base import json_line, main, open_store, say
+from crawler.app.cli.options import limit_option, read_filters
 from crawler.app.web.pages import delay
 from crawler.core.errors import WirecrawlError
+from crawler.core.filters import SINCE_HELP, limit_or_none
 from storage import Store, queries
 
 
@@ -63,10 +65,14 @@ def clusters_group(ctx: click.Context) -> None:
 @click.option(
     "--min-size", default=2, show_default=True, help="Only clusters with at least N articles."
 )
-@click.option("--since", help="Only clusters first published at or after this ISO date/time.")
-@click.option("--wire", help="Only clusters of this wire agency (tass, ria, reuters, ...).")
-@click.option("--outlet", help="Only clusters with an article from this outlet (host name).")
-@click.option("--limit", default=50, show_default=True, help="At most this many clusters.")
+@click.option("--since", help=f"Only clusters first published at or after: {SINCE_HELP}.")
+@click.option(
+    "--wire", help="Only clusters of this wire agency (tass, ria, reuters, ...; any case or name)."
+)
+@click.option(
+    "--outlet", help="Only clusters with an article from this outlet (host name, or a URL)."
+)
+@limit_option(50, "clusters")
 @click.pass_context
 def clusters_list(
     ctx: click.Context,
@@ -78,14 +84,29 @@ def clusters_list(
     limit: int = 50,
 ) -> None:
     """List clusters, biggest and newest first, with who published first and who copied."""
+    chosen = read_filters(since=since, wire=wire, outlet=outlet)
+    since, wire, outlet = chosen["since"], chosen["wire"], chosen["outlet"]
     with open_store(ctx, readonly=True) as store, store.snapshot():
         found = queries.list_clusters(
-            store, min_size=min_size, since=since, wire=wire, outlet=outlet, limit=limit
+            store,
+            min_size=min_size,
+            since=since,
+            wire=wire,
+            outlet=outlet,
+            limit=limit_or_none(limit),
         )
+        total = len(found)
+        if limit_or_none(limit) is not None:
+            total = queries.count_clusters(
+                store, min_size=min_size, since=since, wire=wire, outlet=outlet
+            )
     if as_json:
         for cluster in found:
             click.echo(json_line(_cluster_record(cluster)))
         return
+    more = max(0, total - len(found))
+    if more:
+        say(f"showing {len(found)} of {total} clusters ({more} more): --limit 0 shows them all")
     if not found:
         click.echo(
             "no clusters match (reprint clusters have at least --min-size articles)", err=True

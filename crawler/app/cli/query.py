@@ -6,17 +6,19 @@ from dataclasses import asdict
 
 import click
 
-from crawler.app.cli.base import json_line, main, open_store
+from crawler.app.cli.base import json_line, main, open_store, say
+from crawler.app.cli.options import limit_option, read_filters
+from crawler.core.filters import SINCE_HELP, limit_or_none
 from storage import queries
 
 
 @main.command("search")
 @click.argument("query")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
-@click.option("--limit", default=20, show_default=True, help="At most this many hits.")
-@click.option("--lang", "language", help="Only articles in this language (ISO 639-1).")
-@click.option("--outlet", help="Only articles of this outlet (host name).")
-@click.option("--since", help="Only articles published at or after this ISO date/time (UTC).")
+@limit_option(20, "hits")
+@click.option("--lang", "language", help="Only articles in this language (ISO 639-1: ar, ru, en).")
+@click.option("--outlet", help="Only articles of this outlet (host name, or a URL of the site).")
+@click.option("--since", help=f"Only articles published at or after this moment: {SINCE_HELP}.")
 @click.pass_context
 def search_command(
     ctx: click.Context,
@@ -36,14 +38,22 @@ def search_command(
     newest first: Russian case endings (Москва finds Москве), Arabic attached
     particles (ناتو finds والناتو). Several words must all match.
     """
+    chosen = read_filters(since=since, language=language, outlet=outlet)
     with open_store(ctx, readonly=True) as store:
         hits = queries.search(
-            store, query, limit=limit, language=language, outlet=outlet, since=since
+            store,
+            query,
+            limit=limit_or_none(limit),
+            language=chosen["language"],
+            outlet=chosen["outlet"],
+            since=chosen["since"],
         )
     if as_json:
         for hit in hits:
             click.echo(json_line(asdict(hit)))
         return
+    if limit_or_none(limit) is not None and len(hits) >= limit:
+        say(f"showing the first {len(hits)} hits; there may be more: --limit 0 shows them all")
     if not hits:
         click.echo(f"no article matches {query!r}", err=True)
         return

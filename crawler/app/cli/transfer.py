@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from crawler.app.cli.base import IMPORT_BATCH, chunks, json_line, main, open_store, progress
+from crawler.app.cli.options import read_filters
 from crawler.app.importer import (
     apply_manifest,
     find_seed_files,
@@ -21,6 +22,7 @@ from crawler.app.importer import (
     write_seed_files,
 )
 from crawler.core.errors import InputFileError
+from crawler.core.filters import SINCE_HELP
 
 
 @main.command("import")
@@ -116,9 +118,11 @@ _FLAT_COLUMNS = [
     type=click.Path(path_type=Path),
     help="Folder for seed files; file for jsonl/csv ('-' for standard output).",
 )
-@click.option("--since", help="Only articles published at or after this ISO date/time (UTC).")
-@click.option("--outlet", help="Only articles of this outlet (host name).")
-@click.option("--language", "language", help="Only articles in this language (ISO 639-1).")
+@click.option("--since", help=f"Only articles published at or after this moment: {SINCE_HELP}.")
+@click.option("--outlet", help="Only articles of this outlet (host name, or a URL of the site).")
+@click.option(
+    "--language", "--lang", "language", help="Only articles in this language (ISO 639-1)."
+)
 @click.option(
     "--only-canonical",
     is_flag=True,
@@ -142,6 +146,10 @@ def export_command(
     title, so nothing is written outside the --out folder. Feeds are exported
     with `wirecrawl feeds export`.
     """
+    chosen = read_filters(
+        since=since, outlet=outlet, language=language, language_option="--language"
+    )
+    since, outlet, language = chosen["since"], chosen["outlet"], chosen["language"]
     where: list[str] = []
     params: list[Any] = []
     if only_canonical:
