@@ -406,3 +406,49 @@ def test_a_cut_list_says_how_many_more(demo_db: Path) -> None:
     assert out.count("(article ") == 2 and "--limit 0 shows them all" in one_line(err)
     result = CliRunner().invoke(main, ["search", "--help"])
     assert "0 (or a negative number) means no limit" in " ".join(result.output.split())
+
+
+# -- 8. noise: hints, plurals, help texts, packaging ----------------------------------------
+
+
+def test_import_of_a_folder_without_seed_files_says_what_is_there(tmp_path: Path) -> None:
+    from tests.loopback import page as html_page
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for number in range(3):
+        body = [f"Москва, {number} декабря. Делегации провели переговоры в Кремле."]
+        (folder / f"{number}.html").write_bytes(html_page("Переговоры", body, lang="ru"))
+    db = tmp_path / "w.db"
+    code, out, err = cli(db, "import", str(folder))
+    assert code == 1 and out == ""
+    line = one_line(err)
+    assert str(folder) in line and "3 .html" in line and "wirecrawl extract" in line
+    assert not db.exists()
+
+
+def test_counts_are_written_in_the_singular_when_there_is_one(demo_db: Path) -> None:
+    _, out, _ = cli(demo_db, "clusters", "list", "--min-size", "1", "--limit", "0")
+    assert "1 article · 1 outlet" in out
+    assert "1 articles" not in out and "1 outlets" not in out
+    _, out, _ = cli(demo_db, "clusters", "list", "--json", "--min-size", "1", "--limit", "0")
+    single = next(json.loads(x) for x in out.splitlines() if json.loads(x)["size"] == 1)
+    _, out, _ = cli(demo_db, "clusters", "show", str(single["cluster_id"]))
+    assert "1 article from 1 outlet" in out
+
+
+def test_the_main_help_gives_whole_descriptions() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    commands = result.output.split("Commands:", 1)[1]
+    assert "..." not in commands
+    assert "find their reprints" in " ".join(commands.split())
+    result = CliRunner().invoke(main, ["feeds", "--help"])
+    assert "..." not in result.output.split("Commands:", 1)[1]
+
+
+def test_the_licence_is_an_spdx_expression() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    # A table here makes setuptools warn on every install.
+    assert project["license"] == "Apache-2.0"

@@ -36,6 +36,20 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 class _Group(click.Group):
     """A click group that turns wirecrawl's own errors into a message and an exit code."""
 
+    #: Subgroups (``feeds``, ``clusters`` ...) list their commands the same way.
+    group_class = type
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Each command's whole first sentence, wrapped, never cut off with "...".
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=400)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -74,6 +88,11 @@ def progress(items: Iterable[T], length: int, label: str) -> Iterator[Iterable[T
             yield bar
     else:
         yield items
+
+
+def plural(count: int, word: str) -> str:
+    """``1 article``, ``2 articles`` (English nouns that take an -s)."""
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
 
 
 def say(message: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from crawler.app.cli.base import json_line, main, open_store, say
+from crawler.app.cli.base import json_line, main, open_store, plural, say
 from crawler.app.cli.options import limit_option, read_filters
 from crawler.app.web.pages import delay
 from crawler.core.errors import WirecrawlError
@@ -116,8 +116,8 @@ def clusters_list(
         facts = " · ".join(
             x
             for x in (
-                f"{cluster.size} articles",
-                f"{cluster.outlets} outlets",
+                plural(cluster.size, "article"),
+                plural(cluster.outlets, "outlet"),
                 cluster.wire_agency,
                 cluster.language,
                 cluster.first_published_at[:16],
@@ -209,7 +209,7 @@ def _print_cluster(
     column = max(30, (total - 5) // 2)
     click.echo(f"cluster {cluster.cluster_id}: {cluster.canonical.title}")
     click.echo(
-        f"{cluster.size} articles from {cluster.outlets} outlets"
+        f"{plural(cluster.size, 'article')} from {plural(cluster.outlets, 'outlet')}"
         + (f", wire: {cluster.wire_agency}" if cluster.wire_agency else "")
     )
     click.echo("")

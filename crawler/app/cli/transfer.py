@@ -38,6 +38,8 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -
     are still imported, and the exit code is 1 if any file failed.
     """
     found = find_seed_files(paths)
+    if not found.files and not found.problems:
+        raise InputFileError(_nothing_to_import(paths))
     problems = [f"{path}: {reason}" for path, reason in found.problems]
     manifests: dict[Path, dict[str, dict[str, Any]]] = {}
     created = known = 0
@@ -74,6 +76,26 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -
         )
     if problems:
         ctx.exit(1)
+
+
+def _nothing_to_import(paths: tuple[Path, ...]) -> str:
+    """Why an import found no seed file, and what the folders hold instead."""
+    from collections import Counter
+
+    kinds: Counter[str] = Counter()
+    for given in paths:
+        for path in given.rglob("*"):
+            if path.is_file():
+                suffixes = [x for x in path.suffixes if len(x) <= 6][-2:]
+                kinds["".join(suffixes).lower() or "(no suffix)"] += 1
+    names = ", ".join(str(p) for p in paths)
+    if not kinds:
+        return f"{names}: no files to import; give seed-format .txt files or folders of them"
+    held = ", ".join(f"{count} {suffix}" for suffix, count in kinds.most_common(3))
+    hint = ""
+    if any(".htm" in suffix for suffix in kinds):
+        hint = "; `wirecrawl extract FILE.html` reads a saved page, `wirecrawl crawl` fetches sites"
+    return f"{names}: no seed-format .txt files (found {held} file(s)){hint}"
 
 
 # -- export -------------------------------------------------------------------
