@@ -22,7 +22,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawler.core.items import Feed
+from crawler.core.snippets import snippet as original_snippet
 from crawler.core.text import normalise
+from crawler.core.text import words as fold_words
 from crawler.core.urls import feed_url_problem
 from storage.store import Store
 
@@ -60,11 +62,13 @@ class SearchHit:
     source_file: str
     #: bm25 of a ``words`` hit (lower is better); 0.0 for a ``parts`` hit.
     rank: float
-    #: A stretch of the folded body around the first match, matches in [brackets].
+    #: A stretch of the body as printed around the first match, the match in [brackets].
     snippet: str
     #: ``words`` when every word of the query occurs as a word; ``parts`` when the
     #: stems occur inside other words (after every ``words`` hit, newest first).
     matched: str = "words"
+    #: Publication time in UTC (``2026-11-19T09:30:00Z``); "" when unknown.
+    published_utc: str = ""
 
 
 def _quoted(terms: list[str]) -> str:
@@ -283,6 +287,7 @@ def _hits(
             rank=rank[r[0]],
             snippet=snippet(r[0]),
             matched=matched,
+            published_utc=r[9],
         )
         for r in rows
     ]
@@ -293,45 +298,27 @@ def _descending(text: str) -> tuple[int, ...]:
     return tuple(-ord(c) for c in text)
 
 
-def _word_snippet(store: Store, match: str) -> Any:
+#: Words of context either side of the matched word in a snippet.
+_CONTEXT_WORDS = 10
+
+
+def _snippet(store: Store, terms: list[str], *, inside: bool) -> Any:
+    """Snippets in the article's own text (not the folded copy the indexes search)."""
+
     def snippet(article_id: int) -> str:
         row = store.db.conn.execute(
-            "SELECT snippet(articles_fts, 1, '[', ']', '…', 16) FROM articles_fts "
-            "WHERE articles_fts MATCH ? AND rowid = ?",
-            [match, article_id],
+            "SELECT coalesce(body_text, '') FROM articles WHERE id = ?", [article_id]
         ).fetchone()
-        return (row[0] if row else "") or ""
-
-    return snippet
-
-
-#: Characters of context either side of a stem in a ``parts`` snippet.
-_CONTEXT = 60
-
-
-def _part_snippet(store: Store, stems: list[str]) -> Any:
-    def snippet(article_id: int) -> str:
-        row = store.db.conn.execute(
-            "SELECT coalesce(body_folded, '') FROM articles WHERE id = ?", [article_id]
-        ).fetchone()
-        text = row[0] if row else ""
-        found = [(text.find(s), s) for s in stems if s in text]
-        if not found:  # the stems are in the title only
-            cut = text.find(" ", 2 * _CONTEXT)
-            return text if cut < 0 else text[:cut] + "…"
-        start, stem = min(found)
-        # Bracket the whole word the stem is part of, as the word tier does.
-        word_start = text.rfind(" ", 0, start) + 1
-        word_end = text.find(" ", start + len(stem))
-        word_end = len(text) if word_end < 0 else word_end
-        left = text.rfind(" ", 0, max(0, word_start - _CONTEXT)) + 1
-        right = text.find(" ", min(len(text), word_end + _CONTEXT))
-        right = len(text) if right < 0 else right
-        return (
-            ("…" if left > 0 else "")
-            + f"{text[left:word_start]}[{text[word_start:word_end]}]{text[word_end:right]}"
-            + ("…" if right < len(text) else "")
-        )
+        if row is None:
+            return ""
+        body = row[0]
+        found = original_snippet(body, terms, inside=inside, context=_CONTEXT_WORDS)
+        if found:
+            return found
+        # The words are in the title only (or broken across a tatweel): the opening lines.
+        opening = body.split()
+        cut = 2 * _CONTEXT_WORDS
+        return " ".join(opening[:cut]) + ("…" if len(opening) > cut else "")
 
     return snippet
 
@@ -357,12 +344,13 @@ def search(
         return []
     filters = _filters(store, language, outlet, since)
     best = _best_words(store, words, filters, -1 if limit is None else limit)
-    hits = _hits(store, best, "words", _word_snippet(store, words))
+    terms = fold_words(query)
+    hits = _hits(store, best, "words", _snippet(store, terms, inside=False))
     if limit is None or len(hits) < limit:
         seen = [h.article_id for h in hits]
         rest = -1 if limit is None else limit - len(hits)
         best = _newest_parts(store, query, filters, seen, rest)
-        hits += _hits(store, best, "parts", _part_snippet(store, word_stems(query)))
+        hits += _hits(store, best, "parts", _snippet(store, word_stems(query), inside=True))
     return hits
 
 

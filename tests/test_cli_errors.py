@@ -452,3 +452,89 @@ def test_the_licence_is_an_spdx_expression() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     # A table here makes setuptools warn on every install.
     assert project["license"] == "Apache-2.0"
+
+
+# -- 7. times, snippets, spreadsheets and columns users can quote ----------------------------
+
+
+def test_one_time_convention_with_the_offset_shown(demo_db: Path) -> None:
+    import re
+
+    stamp = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
+    _, listed, _ = cli(demo_db, "clusters", "list", "--limit", "1")
+    _, found, _ = cli(demo_db, "search", "سوتشي", "--limit", "1")
+    _, out, _ = cli(demo_db, "clusters", "list", "--json", "--limit", "1")
+    cluster = json.loads(out)
+    _, shown, _ = cli(demo_db, "clusters", "show", str(cluster["cluster_id"]))
+    for text in (listed, found, shown):
+        assert stamp.search(text), text
+        assert not re.search(r"\d\d:\d\d(?! UTC)(?!:)", text.split("=" * 20)[0]), text
+    first = cluster["canonical"]["published_utc"][:16].replace("T", " ") + " UTC"
+    assert first in listed and first in shown
+
+
+def test_snippets_are_the_text_as_printed(demo_db: Path) -> None:
+    _, out, _ = cli(demo_db, "search", "--json", "--limit", "0", "الطاقه الشمسيه")
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert hits
+    conn = sqlite3.connect(demo_db)
+    for hit in hits:
+        (body,) = conn.execute("SELECT body_text FROM articles WHERE id = ?", [hit["article_id"]])
+        original = body[0]
+        quoted = hit["snippet"].replace("[", "").replace("]", "").strip("…")
+        assert quoted in original, (quoted, original[:200])
+    conn.close()
+    assert any("[" in h["snippet"] for h in hits)
+    # Russian: capitals and ё stay as printed.
+    _, out, _ = cli(demo_db, "search", "--json", "--limit", "0", "волги")
+    ru = [json.loads(line)["snippet"] for line in out.splitlines()]
+    assert ru and any("[Волги" in s for s in ru), ru
+    _, text, _ = cli(demo_db, "search", "волги", "--limit", "1")
+    assert "[Волги" in text
+
+
+def test_csv_for_spreadsheets_starts_with_a_byte_order_mark(demo_db: Path, tmp_path: Path) -> None:
+    plain, excel = tmp_path / "plain.csv", tmp_path / "excel.csv"
+    assert cli(demo_db, "export", "--format", "csv", "--out", str(plain))[0] == 0
+    assert cli(demo_db, "export", "--format", "csv", "--excel", "--out", str(excel))[0] == 0
+    assert not plain.read_bytes().startswith(b"\xef\xbb\xbf")
+    data = excel.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfid,url,outlet,")
+    assert data[3:] == plain.read_bytes()
+    assert "سوتشي" in data.decode("utf-8-sig")
+    code, _, err = cli(demo_db, "export", "--format", "jsonl", "--excel", "--out", "-")
+    assert code == 1 and "--excel" in one_line(err)
+
+
+def test_arabic_columns_line_up_whatever_their_harakat(tmp_path: Path) -> None:
+    from crawler.core.items import Article, Block
+    from crawler.core.width import display_width
+
+    plain = [
+        "قال الأمين العام لمنظمة معاهدة الأمن الجماعي إن المنظمة مستعدة للتعاون مع الناتو",
+        "وأضاف أن الاجتماع المقبل سيعقد في موسكو في شهر ديسمبر بمشاركة جميع الدول الأعضاء",
+        "وأشار إلى أن التعاون يشمل مكافحة الإرهاب وتهريب المخدرات والهجرة غير الشرعية",
+    ]
+    voweled = [
+        "قَالَ الأَمِينُ العَامُّ لِمُنَظَّمَةِ مُعَاهَدَةِ الأَمْنِ الجَمَاعِيِّ إِنَّ المُنَظَّمَةَ مُسْتَعِدَّةٌ لِلتَّعَاوُنِ مَعَ النَّاتُو",
+        *plain[1:],
+    ]
+    db = tmp_path / "w.db"
+    with Store.open(db) as store:
+        for number, text in enumerate((voweled, plain)):
+            store.save_article(
+                Article(
+                    title="الأمن الجماعي",
+                    body=tuple(Block(p) for p in text),
+                    url=f"https://outlet{number}.example/a",
+                    outlet=f"outlet{number}.example",
+                    language="ar",
+                )
+            )
+        cluster = store.db.conn.execute("SELECT max(size), id FROM clusters").fetchone()
+    assert cluster[0] == 2
+    _, out, _ = cli(db, "clusters", "show", str(cluster[1]), "--width", "100")
+    rows = [line for line in out.splitlines() if " | " in line]
+    assert rows
+    bars = {display_width(line.split(" | ")[0]) for line in rows}
+    assert len(bars) == 1, out

@@ -60,6 +60,12 @@ class _Group(click.Group):
             # Raised mid-read by a damaged file (corrupt pages deep inside it).
             click.echo(f"wirecrawl: {damaged_store_message(ctx.obj, exc)}", err=True)
             ctx.exit(StoreError.exit_code)
+        except BrokenPipeError:
+            # The reader stopped early (`| head`): nothing to report.
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except OSError as exc:
             where = exc.filename or "a file"
             click.echo(f"wirecrawl: {where}: {exc.strerror or exc}", err=True)
@@ -88,6 +94,13 @@ def progress(items: Iterable[T], length: int, label: str) -> Iterator[Iterable[T
             yield bar
     else:
         yield items
+
+
+def utc_label(stamp: str | None) -> str:
+    """A stored UTC time as the CLI and the web pages print it: ``2026-11-19 09:30 UTC``."""
+    if not stamp:
+        return "?"
+    return stamp[:16].replace("T", " ") + " UTC"
 
 
 def plural(count: int, word: str) -> str:

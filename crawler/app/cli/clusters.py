@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from crawler.app.cli.base import json_line, main, open_store, plural, say
+from crawler.app.cli.base import json_line, main, open_store, plural, say, utc_label
 from crawler.app.cli.options import limit_option, read_filters
 from crawler.app.web.pages import delay
 from crawler.core.errors import WirecrawlError
@@ -120,7 +120,7 @@ def clusters_list(
                 plural(cluster.outlets, "outlet"),
                 cluster.wire_agency,
                 cluster.language,
-                cluster.first_published_at[:16],
+                f"first {utc_label(cluster.canonical.published_utc)}",
             )
             if x
         )
@@ -203,7 +203,8 @@ def _print_cluster(
     cluster: queries.ClusterSummary, comparisons: dict[int, list], width: int | None
 ) -> None:
     import shutil
-    import textwrap
+
+    from crawler.core.width import pad, wrap
 
     total = width or shutil.get_terminal_size((120, 40)).columns
     column = max(30, (total - 5) // 2)
@@ -222,7 +223,7 @@ def _print_cluster(
             f"containment {member.containment:.2f}"
         )
         click.echo(
-            f"  {member.published_utc[:16].replace('T', ' ') or '?':<16} UTC {delay(member):>9}  "
+            f"  {utc_label(member.published_utc):<20} {delay(member):>9}  "
             f"{member.outlet or member.source_file}  (article {member.article_id})  {why}"
         )
     marks = {"same": "=", "changed": "~", "added": "+", "cut": "-"}
@@ -243,13 +244,13 @@ def _print_cluster(
             left, right = row.canonical, row.copy
             if row.kind == "changed":
                 left, right = _mark_differences(left, right)
-            left_lines = textwrap.wrap(left, column) or [""]
-            right_lines = textwrap.wrap(right, column) or [""]
+            left_lines = wrap(left, column) or [""]
+            right_lines = wrap(right, column) or [""]
             for index in range(max(len(left_lines), len(right_lines))):
                 mark = marks[row.kind] if index == 0 else " "
                 left_part = left_lines[index] if index < len(left_lines) else ""
                 right_part = right_lines[index] if index < len(right_lines) else ""
-                click.echo(f"{left_part:<{column}} {mark} | {right_part}")
+                click.echo(f"{pad(left_part, column)} {mark} | {right_part}")
 
 
 # -- dedup --------------------------------------------------------------------

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 import click
 
-from crawler.app.cli.base import json_line, main, open_store, say
+from crawler.app.cli.base import json_line, main, open_store, say, utc_label
 from crawler.app.cli.options import limit_option, read_filters
 from crawler.core.filters import SINCE_HELP, limit_or_none
 from storage import queries
@@ -63,7 +63,7 @@ def search_command(
             x
             for x in (
                 hit.outlet,
-                hit.published_at[:16],
+                utc_label(hit.published_utc) if hit.published_utc else "",
                 hit.language,
                 hit.wire_agency,
                 f"cluster {hit.cluster_id}" if hit.cluster_id else "",
@@ -72,6 +72,8 @@ def search_command(
         )
         click.echo(f"{number:>3}. {hit.title}")
         click.echo(f"     {facts}")
+        if hit.snippet:
+            click.echo(f"     {hit.snippet}")
         click.echo(f"     {where}  (article {hit.article_id})")
 
 

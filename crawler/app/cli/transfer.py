@@ -21,7 +21,7 @@ from crawler.app.importer import (
     read_seed_file,
     write_seed_files,
 )
-from crawler.core.errors import InputFileError
+from crawler.core.errors import InputFileError, OptionError
 from crawler.core.filters import SINCE_HELP
 
 
@@ -151,6 +151,12 @@ _FLAT_COLUMNS = [
     help="Only the canonical (first published) article of each cluster: the clean set.",
 )
 @click.option("--cluster", "cluster_id", type=int, help="Only the articles of this cluster.")
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for spreadsheet programs: starts with a UTF-8 byte-order mark, without which "
+    "Excel reads Arabic and Cyrillic as garbage.",
+)
 @click.pass_context
 def export_command(
     ctx: click.Context,
@@ -161,6 +167,7 @@ def export_command(
     language: str | None,
     only_canonical: bool,
     cluster_id: int | None,
+    excel: bool,
 ) -> None:
     """Write stored articles as seed-format files, JSON lines or CSV.
 
@@ -207,7 +214,11 @@ def export_command(
         records: list[dict[str, Any]] = [{c: row.get(c) for c in _FLAT_COLUMNS} for row in rows]
         for record in records:
             record["authors"] = json.loads(record["authors"] or "[]")
+        if excel and fmt != "csv":
+            raise OptionError("--excel applies to --format csv only")
         with _output(out) as handle:
+            if excel:
+                handle.write("\ufeff")
             if fmt == "jsonl":
                 for record in records:
                     handle.write(json_line(record) + "\n")
