@@ -179,8 +179,8 @@ def test_arabic_cluster_page_shows_members_right_to_left(
         assert element.is_displayed()
         style = browser.execute_script("return getComputedStyle(arguments[0]).direction", element)
         assert style == "rtl"
-    # Shared passages are marked, and the comparison has all four copies.
-    assert browser.find_elements(By.CSS_SELECTOR, ".wc-side-by-side mark")
+    # What the copies added or cut is marked, and the comparison has all four copies.
+    assert browser.find_elements(By.CSS_SELECTOR, ".wc-side-by-side ins, .wc-side-by-side del")
     assert len(browser.find_elements(By.CSS_SELECTOR, "section.wc-comparison")) == 4
 
 

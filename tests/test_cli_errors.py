@@ -538,3 +538,79 @@ def test_arabic_columns_line_up_whatever_their_harakat(tmp_path: Path) -> None:
     assert rows
     bars = {display_width(line.split(" | ")[0]) for line in rows}
     assert len(bars) == 1, out
+
+
+# -- 5. what an outlet added inside a paragraph shows ------------------------------------------
+
+_INTERFAX = [
+    "Международный фестиваль света «Огни Волги» откроется в четверг вечером в Нижнем "
+    "Новгороде. В течение четырёх дней на фасадах исторических зданий покажут 26 инсталляций.",
+    "Организаторы ожидают, что фестиваль посетят не менее 400 тысяч человек. В прошлом году "
+    "его гостями стали около 350 тысяч жителей и туристов.",
+    "Главным объектом программы станет проекция на склоне у Чкаловской лестницы площадью "
+    "около 4 тысяч квадратных метров.",
+]
+
+
+def _reprint_store(path: Path) -> int:
+    from datetime import datetime, timedelta, timezone
+
+    from crawler.core.items import Article, Block
+
+    copy = [
+        "Нижний Новгород. 19 ноября. INTERFAX.RU - " + _INTERFAX[0],
+        _INTERFAX[1],
+        _INTERFAX[2][:-1] + ", передает «Интерфакс».",
+    ]
+    start = datetime(2026, 11, 19, 9, 30, tzinfo=timezone(timedelta(hours=3)))
+    with Store.open(path) as store:
+        for number, body in enumerate((_INTERFAX, copy)):
+            store.save_article(
+                Article(
+                    title="Фестиваль света «Огни Волги» откроется в Нижнем Новгороде",
+                    body=tuple(Block(p) for p in body),
+                    url=f"https://outlet{number}.example/festival",
+                    outlet=f"outlet{number}.example",
+                    language="ru",
+                    published=start + timedelta(minutes=35 * number),
+                )
+            )
+        (cluster,) = store.db.conn.execute("SELECT id FROM clusters WHERE size = 2").fetchone()
+    return int(cluster)
+
+
+def test_a_dateline_or_credit_added_to_a_paragraph_shows(tmp_path: Path) -> None:
+    db = tmp_path / "w.db"
+    cluster = _reprint_store(db)
+    _, out, _ = cli(db, "clusters", "show", str(cluster), "--width", "160")
+    assert "(1 kept, 2 changed, 0 added, 0 cut; 8 words added, 0 cut)" in out
+    assert "{+Нижний Новгород. 19 ноября. INTERFAX.RU -+}" in out
+    assert "{+передает «Интерфакс».+}" in out
+    marks = [line.split(" | ")[0][-1] for line in out.splitlines() if " | " in line]
+    assert marks.count("~") == 2 and marks.count("=") == 1
+    _, out, _ = cli(db, "clusters", "show", str(cluster), "--json")
+    rows = json.loads(out)["members"][1]["rows"]
+    assert [(r["kind"], r["words_added"]) for r in rows] == [
+        ("changed", 6),
+        ("same", 0),
+        ("changed", 2),
+    ]
+
+    import asyncio
+
+    from crawler.app.web.server import make_datasette
+
+    ds = make_datasette(db)
+
+    async def get() -> str:
+        response = await ds.client.get(f"/-/wirecrawl/w/clusters/{cluster}")
+        assert response.status_code == 200
+        return response.text
+
+    html = asyncio.run(get())
+    for database in ds.databases.values():
+        database.close()
+    assert "<ins>Нижний Новгород. 19 ноября. INTERFAX.RU -</ins>" in html
+    assert "<ins>передает «Интерфакс».</ins>" in html
+    assert "8 words added, 0 cut" in " ".join(html.split())
+    assert "<mark>" not in html  # what is shared is left plain

@@ -318,7 +318,8 @@ def test_cluster_page_shows_timeline_reasons_marks_and_rtl(
     assert html.count('<tr class="wc-member') == 3
     assert "+30 min" in html and "+95 min" in html and "first" in html
     assert f"matched to article {cluster}: Jaccard" in html and "containment" in html
-    assert "<mark>" in html
+    # What a copy added or cut inside a paragraph is marked, not what it shares.
+    assert "<ins>" in html and "<mark>" not in html
     # The cut second paragraph, in both copies.
     assert html.count('class="wc-row wc-cut"') == 2
     assert html.count('class="wc-row wc-added"') == 2
@@ -473,8 +474,9 @@ def test_compare_marks_what_a_copy_shares_with_the_canonical() -> None:
         "تابعونا على مواقع التواصل الاجتماعي",
     ]
     rows = pages.compare(canonical, copy)
-    assert [r.kind for r in rows] == ["same", "added", "cut"]
+    assert [r.kind for r in rows] == ["changed", "added", "cut"]
     kept = rows[0]
+    assert (kept.words_added, kept.words_cut) == (1, 0)
     # Spelling variants (hamza, alef maqsura) still count as shared; the dateline does not.
     assert [r.shared for r in kept.copy] == [False, True]
     assert kept.copy[0].text.startswith("موسكو")

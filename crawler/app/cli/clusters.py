@@ -183,7 +183,7 @@ def _mark_differences(left: str, right: str) -> tuple[str, str]:
     """Wrap the words the two sides do not share in [- -] and {+ +}."""
     from crawler.core.compare import shared_spans
 
-    spans_left, spans_right = shared_spans(left, right, min_words=2)
+    spans_left, spans_right = shared_spans(left, right, min_words=1)
 
     def wrap(text: str, spans: list[tuple[int, int]], opener: str, closer: str) -> str:
         out, position = [], 0
@@ -237,7 +237,8 @@ def _print_cluster(
         click.echo(
             f"{cluster.canonical.outlet or 'canonical'}  vs  {member.outlet or member.source_file}"
             f"  ({counts['same']} kept, {counts['changed']} changed, {counts['added']} added, "
-            f"{counts['cut']} cut)"
+            f"{counts['cut']} cut; {plural(sum(r.words_added for r in rows), 'word')} added, "
+            f"{sum(r.words_cut for r in rows)} cut)"
         )
         click.echo("-" * min(total, 2 * column + 5))
         for row in rows:
