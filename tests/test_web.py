@@ -496,3 +496,17 @@ def test_only_the_web_package_imports_datasette() -> None:
     code = "import sys, crawler.app.cli; print('datasette' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_articles_table_opens_on_readable_columns_and_home_links_clusters(ds: Datasette) -> None:
+    from crawler.app.web.plugin import ARTICLE_COLUMNS
+
+    first, home, every = fetch(ds, "/wires/articles", "/", "/wires/articles?_sort=id")
+    assert first.status_code == 200
+    shown = re.findall(r'scope="col" data-column="([a-z_]+)"', first.text)
+    assert shown[:5] == ["id", *ARTICLE_COLUMNS[:4]]
+    assert not {"body", "body_text", "body_folded", "title_folded", "alternates"} & set(shown)
+    assert "wc-column-descriptions" in first.text  # the descriptions fold under one line
+    # Any query string is left alone: every column is one click away.
+    assert every.status_code == 200 and 'data-column="body_text"' in every.text
+    assert 'href="/-/wirecrawl/wires/clusters"' in home.text
