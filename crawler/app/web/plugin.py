@@ -174,16 +174,15 @@ def asgi_wrapper(datasette: Datasette) -> Any:
 
     def wrap(app: Any) -> Any:
         async def first_view(scope: dict[str, Any], receive: Any, send: Any) -> None:
-            if scope.get("type") == "http" and scope.get("method") == "GET":
-                if not scope.get("query_string"):
-                    await datasette.invoke_startup()  # once; it finds the stores
-                    for name in stores(datasette):
-                        table = datasette.urls.table(name, "articles")
-                        if scope.get("path") == table:
-                            # The address stays as it is; only the columns chosen change.
-                            columns = urlencode([("_col", c) for c in ARTICLE_COLUMNS])
-                            scope = {**scope, "query_string": columns.encode("ascii")}
-                            break
+            first = not scope.get("query_string")
+            if scope.get("type") == "http" and scope.get("method") == "GET" and first:
+                await datasette.invoke_startup()  # once; it finds the stores
+                for name in stores(datasette):
+                    if scope.get("path") == datasette.urls.table(name, "articles"):
+                        # The address stays as it is; only the columns chosen change.
+                        columns = urlencode([("_col", c) for c in ARTICLE_COLUMNS])
+                        scope = {**scope, "query_string": columns.encode("ascii")}
+                        break
             await app(scope, receive, send)
 
         return first_view
