@@ -170,7 +170,13 @@ class PollingSpider(scrapy.Spider):
         if not self.run_id and self.runs is not None:
             self.run_id = self.runs.start_run(f"scrapy crawl {self.name}")
         for feed in self.due():
-            yield self.feed_request(feed)
+            try:
+                request = self.feed_request(feed)
+            except ValueError as exc:
+                # A URL Scrapy cannot request fails alone, recorded on its feed.
+                self._record(feed, None, outcome="bad_url", error=f"cannot be requested: {exc}")
+                continue
+            yield request
 
     def feed_request(self, feed: Feed) -> scrapy.Request:
         """A conditional request for ``feed`` from its stored ETag and Last-Modified."""

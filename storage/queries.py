@@ -23,7 +23,10 @@ from typing import Any
 
 from crawler.core.clock import time_or_none as _time
 from crawler.core.items import Feed
+from crawler.core.snippets import snippet as original_snippet
 from crawler.core.text import normalise
+from crawler.core.text import words as fold_words
+from crawler.core.urls import feed_url_problem
 from storage.store import Store
 
 #: Weights of the title and body columns in bm25: a hit in the headline counts four times.
@@ -60,11 +63,13 @@ class SearchHit:
     source_file: str
     #: bm25 of a ``words`` hit (lower is better); 0.0 for a ``parts`` hit.
     rank: float
-    #: A stretch of the folded body around the first match, matches in [brackets].
+    #: A stretch of the body as printed around the first match, the match in [brackets].
     snippet: str
     #: ``words`` when every word of the query occurs as a word; ``parts`` when the
     #: stems occur inside other words (after every ``words`` hit, newest first).
     matched: str = "words"
+    #: Publication time in UTC (``2026-11-19T09:30:00Z``); "" when unknown.
+    published_utc: str = ""
 
 
 def _quoted(terms: list[str]) -> str:
@@ -283,6 +288,7 @@ def _hits(
             rank=rank[r[0]],
             snippet=snippet(r[0]),
             matched=matched,
+            published_utc=r[9],
         )
         for r in rows
     ]
@@ -293,45 +299,27 @@ def _descending(text: str) -> tuple[int, ...]:
     return tuple(-ord(c) for c in text)
 
 
-def _word_snippet(store: Store, match: str) -> Any:
+#: Words of context either side of the matched word in a snippet.
+_CONTEXT_WORDS = 10
+
+
+def _snippet(store: Store, terms: list[str], *, inside: bool) -> Any:
+    """Snippets in the article's own text (not the folded copy the indexes search)."""
+
     def snippet(article_id: int) -> str:
         row = store.db.conn.execute(
-            "SELECT snippet(articles_fts, 1, '[', ']', '…', 16) FROM articles_fts "
-            "WHERE articles_fts MATCH ? AND rowid = ?",
-            [match, article_id],
+            "SELECT coalesce(body_text, '') FROM articles WHERE id = ?", [article_id]
         ).fetchone()
-        return (row[0] if row else "") or ""
-
-    return snippet
-
-
-#: Characters of context either side of a stem in a ``parts`` snippet.
-_CONTEXT = 60
-
-
-def _part_snippet(store: Store, stems: list[str]) -> Any:
-    def snippet(article_id: int) -> str:
-        row = store.db.conn.execute(
-            "SELECT coalesce(body_folded, '') FROM articles WHERE id = ?", [article_id]
-        ).fetchone()
-        text = row[0] if row else ""
-        found = [(text.find(s), s) for s in stems if s in text]
-        if not found:  # the stems are in the title only
-            cut = text.find(" ", 2 * _CONTEXT)
-            return text if cut < 0 else text[:cut] + "…"
-        start, stem = min(found)
-        # Bracket the whole word the stem is part of, as the word tier does.
-        word_start = text.rfind(" ", 0, start) + 1
-        word_end = text.find(" ", start + len(stem))
-        word_end = len(text) if word_end < 0 else word_end
-        left = text.rfind(" ", 0, max(0, word_start - _CONTEXT)) + 1
-        right = text.find(" ", min(len(text), word_end + _CONTEXT))
-        right = len(text) if right < 0 else right
-        return (
-            ("…" if left > 0 else "")
-            + f"{text[left:word_start]}[{text[word_start:word_end]}]{text[word_end:right]}"
-            + ("…" if right < len(text) else "")
-        )
+        if row is None:
+            return ""
+        body = row[0]
+        found = original_snippet(body, terms, inside=inside, context=_CONTEXT_WORDS)
+        if found:
+            return found
+        # The words are in the title only (or broken across a tatweel): the opening lines.
+        opening = body.split()
+        cut = 2 * _CONTEXT_WORDS
+        return " ".join(opening[:cut]) + ("…" if len(opening) > cut else "")
 
     return snippet
 
@@ -340,7 +328,7 @@ def search(
     store: Store,
     query: str,
     *,
-    limit: int = 20,
+    limit: int | None = 20,
     language: str | None = None,
     outlet: str | None = None,
     since: str | None = None,
@@ -350,18 +338,20 @@ def search(
     Whole-word matches come first, ranked by bm25; when there are fewer than
     ``limit`` of them, matches of the words' stems inside other words follow,
     newest first (``SearchHit.matched`` says which). ``since`` is an ISO date
-    or time (UTC).
+    or time (UTC). ``limit`` None means every match.
     """
     words = fts_query(query)
-    if not words or limit <= 0:
+    if not words or (limit is not None and limit <= 0):
         return []
     filters = _filters(store, language, outlet, since)
-    best = _best_words(store, words, filters, limit)
-    hits = _hits(store, best, "words", _word_snippet(store, words))
-    if len(hits) < limit:
+    best = _best_words(store, words, filters, -1 if limit is None else limit)
+    terms = fold_words(query)
+    hits = _hits(store, best, "words", _snippet(store, terms, inside=False))
+    if limit is None or len(hits) < limit:
         seen = [h.article_id for h in hits]
-        best = _newest_parts(store, query, filters, seen, limit - len(hits))
-        hits += _hits(store, best, "parts", _part_snippet(store, word_stems(query)))
+        rest = -1 if limit is None else limit - len(hits)
+        best = _newest_parts(store, query, filters, seen, rest)
+        hits += _hits(store, best, "parts", _snippet(store, word_stems(query), inside=True))
     return hits
 
 
@@ -501,16 +491,9 @@ def _summary(store: Store, row: tuple) -> ClusterSummary:
     )
 
 
-def list_clusters(
-    store: Store,
-    *,
-    min_size: int = 2,
-    since: str | None = None,
-    wire: str | None = None,
-    outlet: str | None = None,
-    limit: int | None = 50,
-) -> list[ClusterSummary]:
-    """Clusters biggest and newest first; ``min_size`` 2 leaves out articles nobody reprinted."""
+def _cluster_filters(
+    min_size: int, since: str | None, wire: str | None, outlet: str | None
+) -> tuple[list[str], list[Any]]:
     where = ["size >= ?"]
     params: list[Any] = [min_size]
     if since:
@@ -522,6 +505,20 @@ def list_clusters(
     if outlet:
         where.append("id IN (SELECT cluster_id FROM articles WHERE outlet = ?)")
         params.append(outlet)
+    return where, params
+
+
+def list_clusters(
+    store: Store,
+    *,
+    min_size: int = 2,
+    since: str | None = None,
+    wire: str | None = None,
+    outlet: str | None = None,
+    limit: int | None = 50,
+) -> list[ClusterSummary]:
+    """Clusters biggest and newest first; ``min_size`` 2 leaves out articles nobody reprinted."""
+    where, params = _cluster_filters(min_size, since, wire, outlet)
     sql = (
         "SELECT id, size, outlets, first_published_at, wire_agency, language FROM clusters "
         f"WHERE {' AND '.join(where)} "
@@ -532,6 +529,20 @@ def list_clusters(
         params.append(limit)
     rows = store.db.conn.execute(sql, params).fetchall()
     return [_summary(store, row) for row in rows]
+
+
+def count_clusters(
+    store: Store,
+    *,
+    min_size: int = 2,
+    since: str | None = None,
+    wire: str | None = None,
+    outlet: str | None = None,
+) -> int:
+    """How many clusters ``list_clusters`` would list without a limit."""
+    where, params = _cluster_filters(min_size, since, wire, outlet)
+    sql = f"SELECT count(*) FROM clusters WHERE {' AND '.join(where)}"
+    return int(store.db.conn.execute(sql, params).fetchone()[0])
 
 
 def get_cluster(store: Store, cluster_id: int) -> ClusterSummary | None:
@@ -708,7 +719,7 @@ class FeedProblem:
     """A feed that needs a person, and what to do."""
 
     feed: Feed
-    #: dead, moved, html, challenge, silent.
+    #: dead, moved, bad-url, html, challenge, silent.
     problem: str
     #: What is wrong, in a sentence.
     detail: str
@@ -737,6 +748,16 @@ def feed_problems(store: Store, now: datetime, *, silent_days: int = 14) -> list
                     "moved",
                     f"permanently redirected to {feed.redirected_to}",
                     f"wirecrawl feeds move {feed.url} {feed.redirected_to}",
+                )
+            )
+        bad_url = feed_url_problem(feed.url)
+        if bad_url or feed.last_outcome == "bad_url":
+            problems.append(
+                FeedProblem(
+                    feed,
+                    "bad-url",
+                    bad_url or feed.last_error or "the URL cannot be requested",
+                    f"wirecrawl feeds remove {feed.url}, then add the feed's full http(s) URL",
                 )
             )
         if feed.last_outcome == "feed_html":

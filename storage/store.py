@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -96,12 +97,53 @@ def row_to_article(row: Mapping[str, Any]) -> Article:
 _ARTICLE_FIELDS = tuple(n for n in article_to_json(Article("", ())) if n != "content_hash")
 
 
+def is_writable(path: Path) -> bool:
+    """Whether this process may write the store at ``path`` and the files beside it.
+
+    SQLite in WAL mode keeps ``-wal`` and ``-shm`` files beside the store, so even a
+    reader needs a writable folder unless the file is opened as immutable.
+    """
+    folder = path.resolve().parent
+    if path.exists() and not os.access(path, os.W_OK):
+        return False
+    return os.access(folder, os.W_OK)
+
+
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+    if readonly:
+        try:
+            return _configure(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True))
+        except sqlite3.DatabaseError as exc:
+            if not isinstance(exc, sqlite3.OperationalError) or is_writable(path):
+                raise StoreError(f"cannot open the store {path}: {exc}") from exc
+        # Read-only media (or a folder we may not write): nothing can change the file
+        # through us, and SQLite cannot keep its -shm beside it; read it as immutable.
+        try:
+            uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+            return _configure(sqlite3.connect(uri, uri=True))
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store {path}: {exc}") from exc
+    if not path.exists() and not is_writable(path):
+        raise StoreError(
+            f"cannot create the store {path}: the folder {path.resolve().parent} is read-only; "
+            "choose a writable place with --db"
+        )
+    if not is_writable(path):
+        where = path if not os.access(path, os.W_OK) else path.resolve().parent
+        raise StoreError(
+            f"cannot write the store {path}: {where} is read-only; reading commands "
+            "(stats, search, clusters, export, serve) still work, or copy the store "
+            "to a writable folder"
+        )
     try:
-        if readonly:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        else:
-            conn = sqlite3.connect(str(path))
+        return _configure(sqlite3.connect(str(path)))
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the store {path}: {exc}") from exc
+
+
+def _configure(conn: sqlite3.Connection) -> sqlite3.Connection:
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         # The band index is written and read at random places: a page cache of
@@ -109,8 +151,9 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         conn.execute("PRAGMA temp_store = MEMORY")
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open the store {path}: {exc}") from exc
+    except sqlite3.Error:
+        conn.close()
+        raise
     return conn
 
 
@@ -506,6 +549,18 @@ class Store:
                 "UPDATE feeds SET url = ?, redirected_to = NULL WHERE url = ?", [new_url, old_url]
             )
             return cursor.rowcount > 0
+
+    def remove_feed(self, url: str) -> bool:
+        """Stop polling a feed: drop it and its entries; its articles and log rows stay."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id FROM feeds WHERE url = ?", [url]).fetchone()
+            if row is None:
+                return False
+            conn.execute("DELETE FROM feed_entries WHERE feed_id = ?", [row[0]])
+            conn.execute("UPDATE articles SET feed_id = NULL WHERE feed_id = ?", [row[0]])
+            conn.execute("UPDATE fetch_log SET feed_id = NULL WHERE feed_id = ?", [row[0]])
+            conn.execute("DELETE FROM feeds WHERE id = ?", [row[0]])
+            return True
 
     def new_entries(self, feed_id: int, entries: Sequence[tuple[str, str]]) -> set[str]:
         """Remember the (entry id, URL) pairs a feed listed; returns the ids never seen before."""

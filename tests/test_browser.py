@@ -179,8 +179,8 @@ def test_arabic_cluster_page_shows_members_right_to_left(
         assert element.is_displayed()
         style = browser.execute_script("return getComputedStyle(arguments[0]).direction", element)
         assert style == "rtl"
-    # Shared passages are marked, and the comparison has all four copies.
-    assert browser.find_elements(By.CSS_SELECTOR, ".wc-side-by-side mark")
+    # What the copies added or cut is marked, and the comparison has all four copies.
+    assert browser.find_elements(By.CSS_SELECTOR, ".wc-side-by-side ins, .wc-side-by-side del")
     assert len(browser.find_elements(By.CSS_SELECTOR, "section.wc-comparison")) == 4
 
 
@@ -199,3 +199,42 @@ def test_russian_cluster_stays_left_to_right_and_index_links_to_it(
     paragraph = browser.find_element(By.CSS_SELECTOR, '.wc-side-by-side p[lang="ru"]')
     direction = browser.execute_script("return getComputedStyle(arguments[0]).direction", paragraph)
     assert direction == "ltr"
+
+
+def test_articles_table_shows_its_first_row_in_a_1400x900_window(
+    demo_store: Path, server: str, browser: object, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+    assert isinstance(browser, WebDriver)
+    browser.set_window_size(1400, 900)
+    try:
+        # From the home page, as a user arrives: the cluster pages are linked there.
+        browser.get(f"{server}/")
+        assert browser.find_elements(By.CSS_SELECTOR, 'a[href$="/-/wirecrawl/demo/clusters"]')
+        browser.get(f"{server}/demo/articles")
+        shot = tmp_path / "articles.png"
+        assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+        height = browser.execute_script("return window.innerHeight")
+        assert height >= 700
+        first = browser.find_element(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
+        box = browser.execute_script(
+            "var r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom];", first
+        )
+        assert box[0] > 0 and box[1] <= height, (box, height)
+        headers = [
+            e.get_attribute("data-column")
+            for e in browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns thead th")
+        ]
+        assert headers[1:5] == ["title", "outlet", "published_at_utc", "cluster_id"], headers
+        assert not {"body", "body_text", "body_folded", "title_folded"} & set(headers)
+        # Every column is still one click away.
+        browser.find_element(By.CSS_SELECTOR, "details.wc-column-descriptions summary a").click()
+        headers = [
+            e.get_attribute("data-column")
+            for e in browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns thead th")
+        ]
+        assert "body_text" in headers
+    finally:
+        browser.set_window_size(1280, 1600)

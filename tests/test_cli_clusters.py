@@ -142,7 +142,10 @@ def test_align_marks_kept_changed_added_and_cut() -> None:
         "Our newsletter brings you the day's news every morning.",
     ]
     rows = align(canonical, copy)
-    assert [r.kind for r in rows] == ["same", "cut", "changed", "added"]
+    # A dateline put in front of a paragraph is a change; its word counts as added.
+    assert [r.kind for r in rows] == ["changed", "cut", "changed", "added"]
+    assert (rows[0].words_added, rows[0].words_cut) == (1, 0)
+    assert (rows[2].words_added, rows[2].words_cut) == (1, 0)
     assert rows[1].canonical.startswith("The oldest")
     spans_a, spans_b = shared_spans(canonical[2], copy[1])
     assert spans_a and spans_b

@@ -130,13 +130,13 @@ def test_russian_case_endings_through_the_trigram_index(store: Store, query: str
     hits = search(store, query)
     assert [h.title for h in hits] == [MOSCOW.title]
     assert hits[0].matched == "parts"
-    assert "[москве]" in hits[0].snippet
+    assert "[москве]" in hits[0].snippet.lower()
 
 
 def test_the_exact_form_is_a_word_match(store: Store) -> None:
     (hit,) = search(store, "Москве")
     assert hit.title == MOSCOW.title and hit.matched == "words"
-    assert "[москве]" in hit.snippet
+    assert "[москве]" in hit.snippet.lower()
 
 
 def test_arabic_word_inside_attached_particles(store: Store) -> None:

@@ -319,7 +319,8 @@ def test_cluster_page_shows_timeline_reasons_marks_and_rtl(
     assert html.count('<tr class="wc-member') == 3
     assert "+30 min" in html and "+95 min" in html and "first" in html
     assert f"matched to article {cluster}: Jaccard" in html and "containment" in html
-    assert "<mark>" in html
+    # What a copy added or cut inside a paragraph is marked, not what it shares.
+    assert "<ins>" in html and "<mark>" not in html
     # The cut second paragraph, in both copies.
     assert html.count('class="wc-row wc-cut"') == 2
     assert html.count('class="wc-row wc-added"') == 2
@@ -474,8 +475,9 @@ def test_compare_marks_what_a_copy_shares_with_the_canonical() -> None:
         "تابعونا على مواقع التواصل الاجتماعي",
     ]
     rows = pages.compare(canonical, copy)
-    assert [r.kind for r in rows] == ["same", "added", "cut"]
+    assert [r.kind for r in rows] == ["changed", "added", "cut"]
     kept = rows[0]
+    assert (kept.words_added, kept.words_cut) == (1, 0)
     # Spelling variants (hamza, alef maqsura) still count as shared; the dateline does not.
     assert [r.shared for r in kept.copy] == [False, True]
     assert kept.copy[0].text.startswith("موسكو")
@@ -495,3 +497,17 @@ def test_only_the_web_package_imports_datasette() -> None:
     code = "import sys, crawler.app.cli; print('datasette' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_articles_table_opens_on_readable_columns_and_home_links_clusters(ds: Datasette) -> None:
+    from crawler.app.web.plugin import ARTICLE_COLUMNS
+
+    first, home, every = fetch(ds, "/wires/articles", "/", "/wires/articles?_sort=id")
+    assert first.status_code == 200
+    shown = re.findall(r'scope="col" data-column="([a-z_]+)"', first.text)
+    assert shown[:5] == ["id", *ARTICLE_COLUMNS[:4]]
+    assert not {"body", "body_text", "body_folded", "title_folded", "alternates"} & set(shown)
+    assert "wc-column-descriptions" in first.text  # the descriptions fold under one line
+    # Any query string is left alone: every column is one click away.
+    assert every.status_code == 200 and 'data-column="body_text"' in every.text
+    assert 'href="/-/wirecrawl/wires/clusters"' in home.text

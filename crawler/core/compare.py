@@ -3,8 +3,11 @@
 ``align(canonical, copy)`` pairs each paragraph of a copy with the paragraph
 of the canonical text it reproduces (matching on folded word trigrams, so
 spelling variants, a dateline or a dropped word still match) and lists the
-canonical paragraphs the copy left out. ``shared_spans`` marks the exact
-word runs two paragraphs have in common. The CLI and the cluster page render
+canonical paragraphs the copy left out. A paired paragraph is kept only when
+its folded words are the canonical's, word for word: a dateline put in front
+or a credit ("передает «Интерфакс»") put at the end makes it changed, and the
+words added and cut are counted. ``shared_spans`` marks the exact word runs
+two paragraphs have in common. The CLI and the cluster page render
 these; nothing here prints.
 """
 
@@ -19,9 +22,6 @@ from crawler.core.text import fold_word
 
 #: Share of a paragraph's word trigrams found in the other for the two to count as one.
 MATCH_THRESHOLD = 0.5
-#: Above this share the paragraph counts as kept unchanged.
-SAME_THRESHOLD = 0.9
-
 RowKind = Literal["same", "changed", "added", "cut"]
 
 
@@ -38,6 +38,10 @@ class AlignedRow:
     copy: str
     #: Share of the smaller paragraph's trigrams found in the other (0 for added/cut).
     overlap: float = 0.0
+    #: Words of the copy the canonical does not have (all of an added paragraph's).
+    words_added: int = 0
+    #: Words of the canonical the copy does not have (all of a cut paragraph's).
+    words_cut: int = 0
 
 
 def _folded_words(text: str) -> list[str]:
@@ -54,6 +58,17 @@ def _overlap(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))
+
+
+def word_changes(canonical: str, copy: str) -> tuple[int, int]:
+    """(words the copy added, words it cut), comparing folded words in order."""
+    a, b = _folded_words(canonical), _folded_words(copy)
+    if a == b:
+        return 0, 0
+    shared = sum(
+        block.size for block in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+    )
+    return len(b) - shared, len(a) - shared
 
 
 def align(canonical: Sequence[str], copy: Sequence[str]) -> list[AlignedRow]:
@@ -82,20 +97,25 @@ def align(canonical: Sequence[str], copy: Sequence[str]) -> list[AlignedRow]:
     next_canonical = 0
     for index, paragraph in enumerate(copy):
         if index not in matched:
-            rows.append(AlignedRow("added", "", paragraph))
+            rows.append(AlignedRow("added", "", paragraph, words_added=len(paragraph.split())))
             continue
         target, score = matched[index]
         while next_canonical < target:
             if next_canonical not in used:
-                rows.append(AlignedRow("cut", canonical[next_canonical], ""))
+                rows.append(_cut(canonical[next_canonical]))
             next_canonical += 1
         next_canonical = max(next_canonical, target + 1)
-        kind: RowKind = "same" if score >= SAME_THRESHOLD else "changed"
-        rows.append(AlignedRow(kind, canonical[target], paragraph, round(score, 3)))
+        added, cut = word_changes(canonical[target], paragraph)
+        kind: RowKind = "same" if added == cut == 0 else "changed"
+        rows.append(AlignedRow(kind, canonical[target], paragraph, round(score, 3), added, cut))
     for leftover in range(next_canonical, len(canonical)):
         if leftover not in used:
-            rows.append(AlignedRow("cut", canonical[leftover], ""))
+            rows.append(_cut(canonical[leftover]))
     return rows
+
+
+def _cut(paragraph: str) -> AlignedRow:
+    return AlignedRow("cut", paragraph, "", words_cut=len(paragraph.split()))
 
 
 def shared_spans(

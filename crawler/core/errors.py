@@ -5,6 +5,7 @@
     WirecrawlError            anything the CLI turns into a message and an exit code
     ├── SeedFormatError       a text has no title or no body to make an article from
     ├── InputFileError        a local file cannot be read (names the file, says why)
+    ├── OptionError           a command-line value cannot be read (names the option)
     ├── StoreError            the SQLite store cannot be opened, migrated or written
     │   └── IndexMismatchError  the dedup index was built with other parameters
     └── FeedError             a feed cannot be fetched or parsed
@@ -28,6 +29,10 @@ class SeedFormatError(WirecrawlError):
 
 class InputFileError(WirecrawlError):
     """A local input file cannot be read; the message names the file."""
+
+
+class OptionError(WirecrawlError):
+    """A value given on the command line cannot be read; the message names the option."""
 
 
 class StoreError(WirecrawlError):

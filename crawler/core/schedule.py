@@ -121,6 +121,7 @@ PERMANENT_KINDS = frozenset(
         "too_large",
         "robots",
         "redirect",
+        "bad_url",
     }
 )
 #: Kinds where the site refuses automated clients for now. Firewall rules and bot checks come
@@ -546,7 +547,8 @@ def classify_error(status: int | None, exception_name: str = "") -> str:
     * blocked, never permanent: ``challenge``, ``http_403``;
     * permanent: ``http_401``, ``http_404``, ``http_410``, ``http_4xx`` (other client errors,
       451 included), ``parse``, ``not_a_feed``, ``hostile``, ``too_large``, ``robots``,
-      ``redirect`` (a 3xx that was not followed, or a redirect loop).
+      ``redirect`` (a 3xx that was not followed, or a redirect loop), ``bad_url`` (a URL
+      that cannot be requested at all).
 
     No status and no exception is a ``network`` error; a 2xx or 304 without an exception is a
     success.

@@ -78,6 +78,7 @@ __all__ = [
     "TRACKING_PARAMETERS",
     "canonical_url",
     "entry_identity",
+    "feed_url_problem",
     "is_http_url",
     "is_private_address",
     "outlet_of",
@@ -403,6 +404,29 @@ def same_site(a: str, b: str) -> bool:
 def is_http_url(url: str) -> bool:
     """Whether ``url`` is an absolute http(s) URL with a usable host (and port)."""
     return _parse(_TABS_AND_BREAKS.sub("", _clean(url))) is not None
+
+
+def feed_url_problem(url: str) -> str:
+    """Why ``url`` cannot be polled as a feed, with what to do; ``""`` when it can.
+
+    Only absolute http(s) URLs with a usable host can be fetched. A scheme-less address that
+    looks like a host and path (``tass.ru/rss/v2.xml``) is answered with its ``https://`` form.
+    """
+    text = _clean(url)
+    if not text:
+        return "an empty feed URL; give the whole address, e.g. https://tass.ru/rss/v2.xml"
+    if is_http_url(text):
+        return ""
+    scheme = _scheme_of(text)
+    if scheme is None:
+        guess = "https://" + text.lstrip("/")
+        parts = _parse(guess)
+        if parts is not None and "." in parts.host.strip("."):
+            return f"not a URL (no http:// or https://); did you mean {guess} ?"
+        return "not a URL; give the feed's whole address, e.g. https://tass.ru/rss/v2.xml"
+    if scheme not in _HTTP_SCHEMES:
+        return f"only http and https URLs can be polled, not {scheme}:"
+    return "not a usable URL (no host name, a bad port or forbidden characters)"
 
 
 def is_private_address(host: str) -> bool:

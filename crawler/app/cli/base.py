@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import sqlite3
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from crawler import __version__
-from crawler.core.errors import WirecrawlError
+from crawler.core.errors import StoreError, WirecrawlError
 
 if TYPE_CHECKING:
     from storage import Store
@@ -47,15 +48,54 @@ IMPORT_BATCH = 200
 class _Group(click.Group):
     """A click group that turns wirecrawl's own errors into a message and an exit code."""
 
+    #: Subgroups (``feeds``, ``clusters`` ...) list their commands the same way.
+    group_class = type
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Each command's whole first sentence, wrapped, never cut off with "...".
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=400)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except WirecrawlError as exc:
             click.echo(f"wirecrawl: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except sqlite3.DatabaseError as exc:
+            # Raised mid-read by a damaged file (corrupt pages deep inside it).
+            click.echo(f"wirecrawl: {damaged_store_message(ctx.obj, exc)}", err=True)
+            ctx.exit(StoreError.exit_code)
+        except BrokenPipeError:
+            # The reader stopped early (`| head`): nothing to report.
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
+        except OSError as exc:
+            where = exc.filename or "a file"
+            click.echo(f"wirecrawl: {where}: {exc.strerror or exc}", err=True)
+            ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("wirecrawl: interrupted", err=True)
             ctx.exit(130)
+
+
+def damaged_store_message(db: object, exc: BaseException) -> str:
+    """What to say when SQLite fails while reading or writing the store."""
+    text = str(exc)
+    if "malformed" in text or "not a database" in text:
+        return (
+            f"the store {db} is damaged ({text}): restore it from a backup, or save what "
+            f"can be read with `sqlite3 {db} .recover | sqlite3 recovered.db`"
+        )
+    return f"the store {db} cannot be used: {text}"
 
 
 @contextlib.contextmanager
@@ -66,6 +106,18 @@ def progress(items: Iterable[T], length: int, label: str) -> Iterator[Iterable[T
             yield bar
     else:
         yield items
+
+
+def utc_label(stamp: str | None) -> str:
+    """A stored UTC time as the CLI and the web pages print it: ``2026-11-19 09:30 UTC``."""
+    if not stamp:
+        return "?"
+    return stamp[:16].replace("T", " ") + " UTC"
+
+
+def plural(count: int, word: str) -> str:
+    """``1 article``, ``2 articles`` (English nouns that take an -s)."""
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
 
 
 def say(message: str) -> None:

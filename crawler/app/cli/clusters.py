@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from crawler.app.cli.base import json_line, lazy_module, main, open_store
+from crawler.app.cli.base import json_line, lazy_module, main, open_store, plural, say, utc_label
+from crawler.app.cli.options import limit_option, read_filters
 from crawler.core.errors import WirecrawlError
+from crawler.core.filters import SINCE_HELP, limit_or_none
 from crawler.core.wording import delay, reason, short_reason
 
 if TYPE_CHECKING:
@@ -67,10 +69,14 @@ def clusters_group(ctx: click.Context) -> None:
 @click.option(
     "--min-size", default=2, show_default=True, help="Only clusters with at least N articles."
 )
-@click.option("--since", help="Only clusters first published at or after this ISO date/time.")
-@click.option("--wire", help="Only clusters of this wire agency (tass, ria, reuters, ...).")
-@click.option("--outlet", help="Only clusters with an article from this outlet (host name).")
-@click.option("--limit", default=50, show_default=True, help="At most this many clusters.")
+@click.option("--since", help=f"Only clusters first published at or after: {SINCE_HELP}.")
+@click.option(
+    "--wire", help="Only clusters of this wire agency (tass, ria, reuters, ...; any case or name)."
+)
+@click.option(
+    "--outlet", help="Only clusters with an article from this outlet (host name, or a URL)."
+)
+@limit_option(50, "clusters")
 @click.pass_context
 def clusters_list(
     ctx: click.Context,
@@ -82,14 +88,29 @@ def clusters_list(
     limit: int = 50,
 ) -> None:
     """List clusters, biggest and newest first, with who published first and who copied."""
+    chosen = read_filters(since=since, wire=wire, outlet=outlet)
+    since, wire, outlet = chosen["since"], chosen["wire"], chosen["outlet"]
     with open_store(ctx, readonly=True) as store, store.snapshot():
         found = queries.list_clusters(
-            store, min_size=min_size, since=since, wire=wire, outlet=outlet, limit=limit
+            store,
+            min_size=min_size,
+            since=since,
+            wire=wire,
+            outlet=outlet,
+            limit=limit_or_none(limit),
         )
+        total = len(found)
+        if limit_or_none(limit) is not None:
+            total = queries.count_clusters(
+                store, min_size=min_size, since=since, wire=wire, outlet=outlet
+            )
     if as_json:
         for cluster in found:
             click.echo(json_line(_cluster_record(cluster)))
         return
+    more = max(0, total - len(found))
+    if more:
+        say(f"showing {len(found)} of {total} clusters ({more} more): --limit 0 shows them all")
     if not found:
         click.echo(
             "no clusters match (reprint clusters have at least --min-size articles)", err=True
@@ -99,11 +120,11 @@ def clusters_list(
         facts = " · ".join(
             x
             for x in (
-                f"{cluster.size} articles",
-                f"{cluster.outlets} outlets",
+                plural(cluster.size, "article"),
+                plural(cluster.outlets, "outlet"),
                 cluster.wire_agency,
                 cluster.language,
-                cluster.first_published_at[:16],
+                f"first {utc_label(cluster.canonical.published_utc)}",
             )
             if x
         )
@@ -162,7 +183,7 @@ def _mark_differences(left: str, right: str) -> tuple[str, str]:
     """Wrap the words the two sides do not share in [- -] and {+ +}."""
     from crawler.core.compare import shared_spans
 
-    spans_left, spans_right = shared_spans(left, right, min_words=2)
+    spans_left, spans_right = shared_spans(left, right, min_words=1)
 
     def wrap(text: str, spans: list[tuple[int, int]], opener: str, closer: str) -> str:
         out, position = [], 0
@@ -182,20 +203,21 @@ def _print_cluster(
     cluster: queries.ClusterSummary, comparisons: dict[int, list], width: int | None
 ) -> None:
     import shutil
-    import textwrap
+
+    from crawler.core.width import pad, wrap
 
     total = width or shutil.get_terminal_size((120, 40)).columns
     column = max(30, (total - 5) // 2)
     click.echo(f"cluster {cluster.cluster_id}: {cluster.canonical.title}")
     click.echo(
-        f"{cluster.size} articles from {cluster.outlets} outlets"
+        f"{plural(cluster.size, 'article')} from {plural(cluster.outlets, 'outlet')}"
         + (f", wire: {cluster.wire_agency}" if cluster.wire_agency else "")
     )
     click.echo("")
     click.echo("timeline")
     for member in cluster.members:
         click.echo(
-            f"  {member.published_utc[:16].replace('T', ' ') or '?':<16} UTC {delay(member):>9}  "
+            f"  {utc_label(member.published_utc):<20} {delay(member):>9}  "
             f"{member.outlet or member.source_file}  (article {member.article_id})  "
             f"{reason(member)}"
         )
@@ -210,20 +232,21 @@ def _print_cluster(
         click.echo(
             f"{cluster.canonical.outlet or 'canonical'}  vs  {member.outlet or member.source_file}"
             f"  ({counts['same']} kept, {counts['changed']} changed, {counts['added']} added, "
-            f"{counts['cut']} cut)"
+            f"{counts['cut']} cut; {plural(sum(r.words_added for r in rows), 'word')} added, "
+            f"{sum(r.words_cut for r in rows)} cut)"
         )
         click.echo("-" * min(total, 2 * column + 5))
         for row in rows:
             left, right = row.canonical, row.copy
             if row.kind == "changed":
                 left, right = _mark_differences(left, right)
-            left_lines = textwrap.wrap(left, column) or [""]
-            right_lines = textwrap.wrap(right, column) or [""]
+            left_lines = wrap(left, column) or [""]
+            right_lines = wrap(right, column) or [""]
             for index in range(max(len(left_lines), len(right_lines))):
                 mark = marks[row.kind] if index == 0 else " "
                 left_part = left_lines[index] if index < len(left_lines) else ""
                 right_part = right_lines[index] if index < len(right_lines) else ""
-                click.echo(f"{left_part:<{column}} {mark} | {right_part}")
+                click.echo(f"{pad(left_part, column)} {mark} | {right_part}")
 
 
 # -- dedup --------------------------------------------------------------------

@@ -110,6 +110,12 @@ def crawl_summary_line(run: dict[str, Any]) -> str:
     help="Send every request through this HTTP proxy (env WIRECRAWL_PROXY).",
 )
 @click.option("--wait", is_flag=True, help="If another crawl of this store runs, wait for it.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Print Scrapy's log (INFO) on stderr; by default only warnings and errors.",
+)
 @click.pass_context
 def crawl_command(
     ctx: click.Context,
@@ -119,6 +125,7 @@ def crawl_command(
     spiders: tuple[str, ...],
     proxy: str,
     wait: bool,
+    verbose: bool,
 ) -> None:
     """Run one crawl pass: poll the due feeds, fetch new articles, find their reprints.
 
@@ -126,10 +133,14 @@ def crawl_command(
     is obeyed and servers are not hammered. The run's figures are recorded in
     the crawl_runs table and printed.
     """
+    from datetime import UTC, datetime
+
     from crawler.core.opml import parse_opml
+    from crawler.core.urls import feed_url_problem
     from crawler.glue.crawl import run_crawl
 
     overrides = parse_setting_overrides(settings_pairs)
+    overrides.setdefault("LOG_LEVEL", "INFO" if verbose else "WARNING")
     urls: list[str] = []
     with open_store(ctx) as store:
         for arg in feed_args:
@@ -149,6 +160,9 @@ def crawl_command(
                 for problem in result.problems:
                     click.echo(f"wirecrawl: {path}: {problem}", err=True)
             else:
+                problem = feed_url_problem(arg)
+                if problem:
+                    raise WirecrawlError(f"--feeds {arg}: no such OPML file, and {problem}")
                 store.add_feed(arg, kind=kind_of(arg))
                 urls.append(arg)
         if not urls and not queries.feeds(store) and "islworld" not in spiders:
@@ -156,6 +170,8 @@ def crawl_command(
                 f"no feeds in {ctx.obj} yet: run `wirecrawl feeds import` to add the default "
                 "list (wire agencies and outlets that reprint them), or `wirecrawl feeds add URL`"
             )
+        due = len(urls) if urls else len(store.due_feeds(datetime.now(UTC)))
+    say(f"crawling {ctx.obj}: {due} feed(s) and sitemap(s) due ...")
     with crawler_lock(ctx.obj, wait=wait, on_wait=say):
         run = run_crawl(
             ctx.obj,
@@ -198,6 +214,14 @@ def extract_command(source: str, url: str | None, as_json: bool) -> None:
         headers: dict[str, str] = {}
         page_url = url or path.resolve().as_uri()
     else:
+        from crawler.core.errors import InputFileError
+        from crawler.core.urls import is_http_url
+
+        if not is_http_url(source):
+            raise InputFileError(
+                f"{source}: no such file, and not an http(s) URL; give a saved page "
+                "(.html or .html.gz) or the page's URL"
+            )
         fetched = fetcher()(source)
         data, headers, page_url = fetched.body, dict(fetched.headers), url or fetched.url
     article = extract(data, page_url, ExtractOptions(fetched_at=datetime.now(UTC)), headers=headers)

@@ -1,4 +1,4 @@
-"""``feeds add|import|export|list|status|doctor|move``: the feed list."""
+"""``feeds add|remove|import|export|list|status|doctor|move``: the feed list."""
 
 from __future__ import annotations
 
@@ -51,7 +51,11 @@ def feeds_group() -> None:
     show_default=True,
     help="feed: RSS/Atom/JSON Feed (or a site page that advertises one); sitemap: a news sitemap.",
 )
-@click.option("--no-check", is_flag=True, help="Add the URLs as given, without fetching them.")
+@click.option(
+    "--no-check",
+    is_flag=True,
+    help="Add the URLs without fetching them (they must still be http(s) URLs).",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per feed added.")
 @click.pass_context
 def feeds_add(
@@ -61,16 +65,22 @@ def feeds_add(
 
     Each URL is fetched once to check it is a feed (or to find the feeds a
     page advertises with <link rel="alternate">, else at the usual feed
-    paths). URLs that give no feed are reported and skipped.
+    paths). URLs that give no feed are reported and skipped. Every URL must
+    be an absolute http(s) address, --no-check or not.
     """
     from crawler.core.discovery import discover
     from crawler.core.errors import FeedError
-    from crawler.core.urls import canonical_url
+    from crawler.core.urls import canonical_url, feed_url_problem
 
     failed = 0
     fetch = fetcher()
     with open_store(ctx) as store:
         for url in urls:
+            problem = feed_url_problem(url)
+            if problem:
+                click.echo(f"wirecrawl: {url}: {problem}", err=True)
+                failed += 1
+                continue
             if no_check or kind == "sitemap":
                 found = [(url, "")]
             else:
@@ -302,3 +312,30 @@ def feeds_move(ctx: click.Context, old_url: str, new_url: str) -> None:
         if not store.move_feed(old_url, new_url):
             raise WirecrawlError(f"there is no feed {old_url} in {ctx.obj}")
     click.echo(f"moved: {old_url} -> {new_url}")
+
+
+@feeds_group.command("remove")
+@click.argument("urls", nargs=-1, required=True)
+@click.pass_context
+def feeds_remove(ctx: click.Context, urls: tuple[str, ...]) -> None:
+    """Stop polling feeds; the articles they brought stay in the store.
+
+    Give each URL as `wirecrawl feeds list` shows it. Unknown URLs are
+    reported and the exit code is then 1.
+    """
+    from crawler.core.urls import canonical_url
+
+    missing = 0
+    with open_store(ctx) as store:
+        for url in urls:
+            if store.remove_feed(url) or store.remove_feed(canonical_url(url) or url):
+                click.echo(f"removed: {url}")
+            else:
+                click.echo(
+                    f"wirecrawl: there is no feed {url} in {ctx.obj}; "
+                    "`wirecrawl feeds list` shows them",
+                    err=True,
+                )
+                missing += 1
+    if missing:
+        ctx.exit(1)

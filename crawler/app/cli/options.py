@@ -37,3 +37,34 @@ def parse_setting_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
         except json.JSONDecodeError:
             overrides[name.strip()] = value
     return overrides
+
+
+def limit_option(default: int, noun: str) -> Callable[[Any], Any]:
+    """``--limit N``, where 0 or a negative number means no limit (see ``limit_or_none``)."""
+    return click.option(
+        "--limit",
+        default=default,
+        show_default=True,
+        help=f"At most this many {noun}; 0 (or a negative number) means no limit.",
+    )
+
+
+def read_filters(
+    *,
+    since: str | None = None,
+    wire: str | None = None,
+    language: str | None = None,
+    outlet: str | None = None,
+    language_option: str = "--lang",
+) -> dict[str, str | None]:
+    """The filter options as the store keeps their values; OptionError for what is unreadable."""
+    from datetime import UTC, datetime
+
+    from crawler.core import filters
+
+    return {
+        "since": filters.read_since(since, datetime.now(UTC)) if since else None,
+        "wire": filters.read_wire(wire) if wire else None,
+        "language": filters.read_language(language, language_option) if language else None,
+        "outlet": filters.read_outlet(outlet) if outlet else None,
+    }

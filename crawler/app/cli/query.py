@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from crawler.app.cli.base import json_line, lazy_module, main, open_store
+from crawler.app.cli.base import json_line, lazy_module, main, open_store, say, utc_label
+from crawler.app.cli.options import limit_option, read_filters
+from crawler.core.filters import SINCE_HELP, limit_or_none
 
 if TYPE_CHECKING:
     from storage import queries
@@ -18,10 +20,10 @@ else:
 @main.command("search")
 @click.argument("query")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
-@click.option("--limit", default=20, show_default=True, help="At most this many hits.")
-@click.option("--lang", "language", help="Only articles in this language (ISO 639-1).")
-@click.option("--outlet", help="Only articles of this outlet (host name).")
-@click.option("--since", help="Only articles published at or after this ISO date/time (UTC).")
+@limit_option(20, "hits")
+@click.option("--lang", "language", help="Only articles in this language (ISO 639-1: ar, ru, en).")
+@click.option("--outlet", help="Only articles of this outlet (host name, or a URL of the site).")
+@click.option("--since", help=f"Only articles published at or after this moment: {SINCE_HELP}.")
 @click.pass_context
 def search_command(
     ctx: click.Context,
@@ -41,14 +43,22 @@ def search_command(
     newest first: Russian case endings (Москва finds Москве), Arabic attached
     particles (ناتو finds والناتو). Several words must all match.
     """
+    chosen = read_filters(since=since, language=language, outlet=outlet)
     with open_store(ctx, readonly=True) as store:
         hits = queries.search(
-            store, query, limit=limit, language=language, outlet=outlet, since=since
+            store,
+            query,
+            limit=limit_or_none(limit),
+            language=chosen["language"],
+            outlet=chosen["outlet"],
+            since=chosen["since"],
         )
     if as_json:
         for hit in hits:
             click.echo(json_line(asdict(hit)))
         return
+    if limit_or_none(limit) is not None and len(hits) >= limit:
+        say(f"showing the first {len(hits)} hits; there may be more: --limit 0 shows them all")
     if not hits:
         click.echo(f"no article matches {query!r}", err=True)
         return
@@ -58,7 +68,7 @@ def search_command(
             x
             for x in (
                 hit.outlet,
-                hit.published_at[:16],
+                utc_label(hit.published_utc) if hit.published_utc else "",
                 hit.language,
                 hit.wire_agency,
                 f"cluster {hit.cluster_id}" if hit.cluster_id else "",
@@ -67,6 +77,8 @@ def search_command(
         )
         click.echo(f"{number:>3}. {hit.title}")
         click.echo(f"     {facts}")
+        if hit.snippet:
+            click.echo(f"     {hit.snippet}")
         click.echo(f"     {where}  (article {hit.article_id})")
 
 

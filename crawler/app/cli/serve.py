@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from crawler.app.cli.base import main
+from crawler.core.errors import WirecrawlError
 
 
 def _db_path(ctx: click.Context) -> Path:
@@ -22,6 +23,22 @@ def _db_path(ctx: click.Context) -> Path:
     return Path(os.environ.get("WIRECRAWL_DB", "wirecrawl.db"))
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse at once, before saying anything is served, when the port is taken."""
+    import socket
+
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise WirecrawlError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}): another program "
+            "may be using the port; choose another with --port"
+        ) from exc
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
@@ -29,7 +46,8 @@ def _db_path(ctx: click.Context) -> Path:
 @click.option(
     "--immutable",
     is_flag=True,
-    help="The file no longer changes (an archived copy): faster counts, no locking.",
+    help="The file no longer changes (an archived copy): faster counts, no locking. "
+    "A store on read-only media is always read this way.",
 )
 @click.pass_context
 def serve_command(
@@ -48,8 +66,12 @@ def serve_command(
     path = _db_path(ctx)
     # Opening it as the other commands do checks that it is a wirecrawl store, with their errors.
     from storage import Store
+    from storage.store import is_writable
 
     Store.open(path, readonly=True).close()
+    # A store on read-only media cannot have its -shm beside it: read it as immutable.
+    immutable = immutable or not is_writable(path)
+    _check_port(host, port)
     from crawler.app.web import server
 
     ds = server.make_datasette(path, immutable=immutable)

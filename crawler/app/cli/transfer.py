@@ -20,8 +20,10 @@ from crawler.app.cli.base import (
     open_store,
     progress,
 )
+from crawler.app.cli.options import read_filters
 from crawler.core.batches import chunks
-from crawler.core.errors import InputFileError
+from crawler.core.errors import InputFileError, OptionError
+from crawler.core.filters import SINCE_HELP
 
 if TYPE_CHECKING:
     from crawler.app import importer
@@ -42,6 +44,8 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -
     are still imported, and the exit code is 1 if any file failed.
     """
     found = importer.find_seed_files(paths)
+    if not found.files and not found.problems:
+        raise InputFileError(_nothing_to_import(paths))
     problems = [f"{path}: {reason}" for path, reason in found.problems]
     manifests: dict[Path, dict[str, dict[str, Any]]] = {}
     created = known = 0
@@ -80,6 +84,26 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -
         )
     if problems:
         ctx.exit(1)
+
+
+def _nothing_to_import(paths: tuple[Path, ...]) -> str:
+    """Why an import found no seed file, and what the folders hold instead."""
+    from collections import Counter
+
+    kinds: Counter[str] = Counter()
+    for given in paths:
+        for path in given.rglob("*"):
+            if path.is_file():
+                suffixes = [x for x in path.suffixes if len(x) <= 6][-2:]
+                kinds["".join(suffixes).lower() or "(no suffix)"] += 1
+    names = ", ".join(str(p) for p in paths)
+    if not kinds:
+        return f"{names}: no files to import; give seed-format .txt files or folders of them"
+    held = ", ".join(f"{count} {suffix}" for suffix, count in kinds.most_common(3))
+    hint = ""
+    if any(".htm" in suffix for suffix in kinds):
+        hint = "; `wirecrawl extract FILE.html` reads a saved page, `wirecrawl crawl` fetches sites"
+    return f"{names}: no seed-format .txt files (found {held} file(s)){hint}"
 
 
 # -- export -------------------------------------------------------------------
@@ -124,15 +148,23 @@ _FLAT_COLUMNS = [
     type=click.Path(path_type=Path),
     help="Folder for seed files; file for jsonl/csv ('-' for standard output).",
 )
-@click.option("--since", help="Only articles published at or after this ISO date/time (UTC).")
-@click.option("--outlet", help="Only articles of this outlet (host name).")
-@click.option("--language", "language", help="Only articles in this language (ISO 639-1).")
+@click.option("--since", help=f"Only articles published at or after this moment: {SINCE_HELP}.")
+@click.option("--outlet", help="Only articles of this outlet (host name, or a URL of the site).")
+@click.option(
+    "--language", "--lang", "language", help="Only articles in this language (ISO 639-1)."
+)
 @click.option(
     "--only-canonical",
     is_flag=True,
     help="Only the canonical (first published) article of each cluster: the clean set.",
 )
 @click.option("--cluster", "cluster_id", type=int, help="Only the articles of this cluster.")
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for spreadsheet programs: starts with a UTF-8 byte-order mark, without which "
+    "Excel reads Arabic and Cyrillic as garbage.",
+)
 @click.pass_context
 def export_command(
     ctx: click.Context,
@@ -143,6 +175,7 @@ def export_command(
     language: str | None,
     only_canonical: bool,
     cluster_id: int | None,
+    excel: bool,
 ) -> None:
     """Write stored articles as seed-format files, JSON lines or CSV.
 
@@ -150,6 +183,10 @@ def export_command(
     title, so nothing is written outside the --out folder. Feeds are exported
     with `wirecrawl feeds export`.
     """
+    chosen = read_filters(
+        since=since, outlet=outlet, language=language, language_option="--language"
+    )
+    since, outlet, language = chosen["since"], chosen["outlet"], chosen["language"]
     where: list[str] = []
     params: list[Any] = []
     if only_canonical:
@@ -171,6 +208,12 @@ def export_command(
         if fmt == "seed":
             from storage.store import row_to_article
 
+            if out.exists() and not out.is_dir():
+                raise InputFileError(
+                    f"--out {out} is a file; the seed format is a folder of files: "
+                    "give a folder (new or existing)"
+                )
+
             articles = (row_to_article(row) for row in rows)
             with progress(
                 importer.write_seed_files(articles, out, len(rows)), len(rows), "exporting"
@@ -181,7 +224,11 @@ def export_command(
         records: list[dict[str, Any]] = [{c: row.get(c) for c in _FLAT_COLUMNS} for row in rows]
         for record in records:
             record["authors"] = json.loads(record["authors"] or "[]")
+        if excel and fmt != "csv":
+            raise OptionError("--excel applies to --format csv only")
         with _output(out) as handle:
+            if excel:
+                handle.write("\ufeff")
             if fmt == "jsonl":
                 for record in records:
                     handle.write(json_line(record) + "\n")
@@ -200,6 +247,12 @@ def _output(out: Path) -> Iterator[Any]:
     if str(out) == "-":
         yield sys.stdout
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8", newline="") as handle:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle = out.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputFileError(
+            f"cannot write {out} ({exc.strerror or exc}); choose another --out"
+        ) from exc
+    with handle:
         yield handle

@@ -3,10 +3,10 @@ copy beside the canonical text.
 
 ``cluster_page(store, id)`` reads one cluster through ``storage.queries`` and
 pairs every copy's paragraphs with the canonical's (``crawler.core.compare.align``):
-kept, changed, added by the copy, cut from the canonical. Paired paragraphs
-are split into runs shared with the other side and runs that are not
-(``crawler.core.compare.shared_spans``), so the page can mark what a copy took over
-word for word. Nothing here writes HTML; the plugin's templates do.
+kept, changed, added by the copy, cut from the canonical. Changed paragraphs
+are split, word by word, into runs shared with the other side and runs that are
+not (``crawler.core.compare.shared_spans``), so the page can mark what the copy
+added and what it cut. Nothing here writes HTML; the plugin's templates do.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from crawler.core.compare import RowKind, align, shared_spans
 from storage import Store, queries
 from storage.queries import ClusterMember, ClusterSummary
 
-#: Shortest run of words counted as a shared passage.
-SHARED_MIN_WORDS = 3
+#: Shortest run of words counted as shared: differences show word by word.
+SHARED_MIN_WORDS = 1
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,15 @@ class Run:
 
     text: str
     shared: bool
+
+    @property
+    def parts(self) -> tuple[str, str, str]:
+        """(leading space, the words, trailing space): marks go around the words only."""
+        words = self.text.strip()
+        if not words:
+            return self.text, "", ""
+        lead = self.text[: len(self.text) - len(self.text.lstrip())]
+        return lead, words, self.text[len(lead) + len(words) :]
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,9 @@ class ComparedRow:
     copy: tuple[Run, ...]
     #: Share of the smaller paragraph's word trigrams found in the other.
     overlap: float
+    #: Words the copy added here, and words it cut.
+    words_added: int = 0
+    words_cut: int = 0
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,9 @@ class Comparison:
     changed: int
     added: int
     cut: int
+    #: Words added and cut over the whole copy, inside kept paragraphs too.
+    words_added: int = 0
+    words_cut: int = 0
 
 
 @dataclass(frozen=True)
@@ -90,7 +105,14 @@ def compare(canonical: Sequence[str], copy: Sequence[str]) -> list[ComparedRow]:
         if row.kind in ("same", "changed"):
             left, right = shared_spans(row.canonical, row.copy, SHARED_MIN_WORDS)
             rows.append(
-                ComparedRow(row.kind, runs(row.canonical, left), runs(row.copy, right), row.overlap)
+                ComparedRow(
+                    row.kind,
+                    runs(row.canonical, left),
+                    runs(row.copy, right),
+                    row.overlap,
+                    row.words_added,
+                    row.words_cut,
+                )
             )
         else:
             rows.append(
@@ -99,6 +121,8 @@ def compare(canonical: Sequence[str], copy: Sequence[str]) -> list[ComparedRow]:
                     (Run(row.canonical, False),) if row.canonical else (),
                     (Run(row.copy, False),) if row.copy else (),
                     row.overlap,
+                    row.words_added,
+                    row.words_cut,
                 )
             )
     return rows
@@ -131,6 +155,8 @@ def cluster_page(store: Store, cluster_id: int) -> ClusterPage | None:
                 changed=counts["changed"],
                 added=counts["added"],
                 cut=counts["cut"],
+                words_added=sum(r.words_added for r in rows),
+                words_cut=sum(r.words_cut for r in rows),
             )
         )
     return ClusterPage(cluster, tuple(canonical), tuple(comparisons))

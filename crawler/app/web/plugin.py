@@ -22,7 +22,13 @@ What it adds:
   timeline, why each member is there, and every copy beside the canonical text
   with shared passages marked and right-to-left text laid out right to left.
 - Links: every ``cluster_id`` cell (articles table, canned queries) leads to
-  its cluster page, every ``article_id`` cell of a query to the article.
+  its cluster page, every ``article_id`` cell of a query to the article; the
+  home page and each store's page link the cluster pages.
+- A readable first view of the articles table: opened without parameters, it
+  shows ``ARTICLE_COLUMNS`` (title, outlet, publication time and cluster first;
+  not the folded and JSON copies of the text), and its column descriptions are
+  folded away under one line. Any query string (a sort, a filter, or the
+  "all columns" link) shows the table as Datasette does.
 """
 
 from __future__ import annotations
@@ -62,6 +68,22 @@ STORE_TABLES = frozenset({"articles", "clusters", "articles_fts"})
 METADATA_NAME = "wirecrawl"
 #: Clusters listed on the index page.
 INDEX_LIMIT = 100
+
+#: The articles table's columns at first view, in this order (the others stay one click away).
+ARTICLE_COLUMNS = (
+    "title",
+    "outlet",
+    "published_at_utc",
+    "cluster_id",
+    "is_canonical",
+    "language",
+    "wire_agency",
+    "jaccard",
+    "containment",
+    "word_count",
+    "url",
+    "source_file",
+)
 
 _stores: WeakKeyDictionary[Datasette, frozenset[str]] = WeakKeyDictionary()
 
@@ -136,7 +158,82 @@ def get_metadata(datasette: Datasette, key: str, database: str, table: str) -> d
             f'<a href="{escape(index)}">Browse the reprint clusters</a>.'
         )
         out["databases"][name] = entry
+    links = ", ".join(
+        f'<a href="{escape(datasette.urls.path(f"/-/wirecrawl/{quote(name)}/clusters"))}">'
+        f"{escape(name)}</a>"
+        for name in sorted(found)
+    )
+    out["description_html"] = (
+        f"{escape(metadata().get('description', ''))} Reprint clusters: {links}."
+    )
     return out
+
+
+@hookimpl
+def asgi_wrapper(datasette: Datasette) -> Any:
+    """Show the articles table, when no query string is given, with its readable columns."""
+
+    def wrap(app: Any) -> Any:
+        async def first_view(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            first = not scope.get("query_string")
+            if scope.get("type") == "http" and scope.get("method") == "GET" and first:
+                await datasette.invoke_startup()  # once; it finds the stores
+                for name in stores(datasette):
+                    if scope.get("path") == datasette.urls.table(name, "articles"):
+                        # The address stays as it is; only the columns chosen change.
+                        columns = urlencode([("_col", c) for c in ARTICLE_COLUMNS])
+                        scope = {**scope, "query_string": columns.encode("ascii")}
+                        break
+            await app(scope, receive, send)
+
+        return first_view
+
+    return wrap
+
+
+#: Folds the column descriptions of the articles table under one line (<details>).
+_FOLD_DESCRIPTIONS = """
+(function () {
+  var list = document.querySelector("dl.column-descriptions");
+  if (!list) return;
+  var box = document.createElement("details");
+  box.className = "wc-column-descriptions";
+  var summary = document.createElement("summary");
+  summary.textContent = "What the columns hold (" + list.querySelectorAll("dt").length + ")";
+  list.parentNode.insertBefore(box, list);
+  box.appendChild(summary);
+  box.appendChild(list);
+  var all = document.createElement("a");
+  all.href = location.pathname + "?_sort_desc=published_at_utc";
+  all.textContent = "show all columns";
+  summary.appendChild(document.createTextNode(" \u00b7 "));
+  summary.appendChild(all);
+  // At first view (the readable columns), the facets fold under one line too, and the
+  // suggested facets give way, so that the first rows show without scrolling.
+  if (location.search) return;
+  var suggested = document.querySelector(".suggested-facets");
+  if (suggested) suggested.remove();
+  var facets = document.querySelector(".facet-results");
+  if (!facets) return;
+  var names = Array.prototype.map.call(
+    facets.querySelectorAll(".facet-info-name strong"), function (e) { return e.textContent; }
+  );
+  var fold = document.createElement("details");
+  fold.className = "wc-facets";
+  var label = document.createElement("summary");
+  label.textContent = "Facets: " + names.join(", ");
+  facets.parentNode.insertBefore(fold, facets);
+  fold.appendChild(label);
+  fold.appendChild(facets);
+})();
+"""
+
+
+@hookimpl
+def extra_body_script(template: str, database: str, table: str, datasette: Datasette) -> str:
+    if table == "articles" and database in stores(datasette) and template == "table.html":
+        return _FOLD_DESCRIPTIONS
+    return ""
 
 
 # trylast: Datasette registers its own escape_fts in this hook; ours must come after it.
