@@ -295,6 +295,11 @@ def apply_migrations(db: Database, store_name: str) -> list[str]:
     return pending
 
 
+def pending_migrations(db: Database) -> list[str]:
+    """The names of the schema steps not yet applied to ``db``."""
+    return [m.name for m in migrations.pending(db)]
+
+
 def _refuse_newer(db: Database, store_name: str) -> None:
     applied = [m.name for m in migrations.applied(db)]
     unknown = [name for name in applied if name not in known_migrations()]
@@ -430,3 +435,45 @@ def m008_search_index_per_batch(db: Database) -> None:
     writers still index each row as it is inserted.
     """
     _execute_script(db, _M008)
+
+
+_M009 = """
+-- A date the source never gave is unknown: older versions stood the fetch time in for it.
+UPDATE articles
+SET published_at = NULL, published_at_utc = NULL, published_precision = NULL,
+    published_source = NULL
+WHERE published_source = 'fetched';
+-- published_at_utc, else the moment the article was first fetched: its place in time.
+ALTER TABLE articles ADD COLUMN time_utc TEXT;
+UPDATE articles
+SET time_utc = coalesce(published_at_utc, strftime('%Y-%m-%dT%H:%M:%SZ', fetched_at));
+DROP INDEX idx_articles_published;
+CREATE INDEX idx_articles_time ON articles (time_utc);
+DROP INDEX idx_articles_search_filter;
+CREATE INDEX idx_articles_filter_time ON articles (id, time_utc, language, outlet);
+-- The canonical's time_utc: when the cluster's story was first published, or first seen.
+ALTER TABLE clusters ADD COLUMN first_time_utc TEXT;
+UPDATE clusters
+SET first_published_at = (SELECT published_at FROM articles WHERE id = clusters.id),
+    first_published_at_utc = (SELECT published_at_utc FROM articles WHERE id = clusters.id),
+    first_time_utc = (SELECT time_utc FROM articles WHERE id = clusters.id);
+DROP INDEX idx_clusters_size;
+DROP INDEX idx_clusters_first;
+CREATE INDEX idx_clusters_size ON clusters (size DESC, first_time_utc DESC);
+CREATE INDEX idx_clusters_first ON clusters (first_time_utc);
+"""
+
+
+@migrations(name="m009_unknown_dates")
+def m009_unknown_dates(db: Database) -> None:
+    """Unknown publication dates stay unknown; timelines order by ``time_utc``.
+
+    Older versions wrote the fetch time into ``published_at`` when a page gave no
+    date (``published_source = 'fetched'``), which claimed the page was published
+    when it was crawled. Those dates are cleared. ``articles.time_utc`` is the
+    publication time where it is known and the fetch time ("first seen") where it is
+    not; the canonical choice, time filters and orderings read it, and
+    ``clusters.first_time_utc`` is the canonical's. The order of every cluster is
+    unchanged: the fetch time stood in before as it does now.
+    """
+    _execute_script(db, _M009)

@@ -70,6 +70,13 @@ class SearchHit:
     matched: str = "words"
     #: Publication time in UTC (``2026-11-19T09:30:00Z``); "" when unknown.
     published_utc: str = ""
+    #: ``published_utc``, else when the article was first fetched ("first seen"); "" if neither.
+    time_utc: str = ""
+
+    @property
+    def first_seen(self) -> bool:
+        """True when the publication time is unknown and ``time_utc`` is the fetch time."""
+        return not self.published_utc and bool(self.time_utc)
 
 
 def _quoted(terms: list[str]) -> str:
@@ -163,7 +170,7 @@ def trigram_query(query: str) -> str:
 
 
 #: The narrow index that holds the search filters' columns by article id (migration m006).
-FILTER_INDEX = "idx_articles_search_filter"
+FILTER_INDEX = "idx_articles_filter_time"
 
 
 def _has(store: Store, kind: str, name: str) -> bool:
@@ -195,7 +202,7 @@ def _filters(store: Store, language: str | None, outlet: str | None, since: str 
         where.append("f.outlet = ?")
         params.append(outlet)
     if since:
-        where.append("f.published_at_utc >= ?")
+        where.append("f.time_utc >= ?")
         params.append(since)
     if not where:
         return _Filters()
@@ -259,7 +266,7 @@ def _newest_parts(
 _HIT_COLUMNS = (
     "id, title, coalesce(url, ''), coalesce(outlet, ''), coalesce(published_at, ''), "
     "coalesce(language, ''), coalesce(wire_agency, ''), cluster_id, coalesce(source_file, ''), "
-    "coalesce(published_at_utc, '')"
+    "coalesce(published_at_utc, ''), coalesce(time_utc, '')"
 )
 
 
@@ -273,7 +280,7 @@ def _hits(
         f"SELECT {_HIT_COLUMNS} FROM articles WHERE id IN ({','.join('?' * len(best))})",
         list(rank),
     ).fetchall()
-    rows.sort(key=lambda r: (rank[r[0]], _descending(r[9]), -r[0]))
+    rows.sort(key=lambda r: (rank[r[0]], _descending(r[10]), -r[0]))
     return [
         SearchHit(
             article_id=r[0],
@@ -289,6 +296,7 @@ def _hits(
             snippet=snippet(r[0]),
             matched=matched,
             published_utc=r[9],
+            time_utc=r[10],
         )
         for r in rows
     ]
@@ -362,11 +370,44 @@ def _grouped(store: Store, column: str) -> dict[str, int]:
     return {key: count for key, count in rows}
 
 
+def article_rows(
+    store: Store,
+    *,
+    only_canonical: bool = False,
+    cluster_id: int | None = None,
+    since: str | None = None,
+    outlet: str | None = None,
+    language: str | None = None,
+) -> list[dict[str, Any]]:
+    """Whole article rows in id order, filtered as ``wirecrawl export`` is.
+
+    ``since`` (UTC, ISO 8601) compares with ``time_utc``: the publication time, or
+    the first fetch where that is unknown.
+    """
+    where: list[str] = []
+    params: list[Any] = []
+    if only_canonical:
+        where.append("is_canonical = 1")
+    if cluster_id is not None:
+        where.append("cluster_id = ?")
+        params.append(cluster_id)
+    if since:
+        where.append("time_utc >= ?")
+        params.append(since)
+    if outlet:
+        where.append("outlet = ?")
+        params.append(outlet)
+    if language:
+        where.append("language = ?")
+        params.append(language)
+    return list(store.iter_article_rows(" AND ".join(where), params))
+
+
 def stats(store: Store) -> dict[str, Any]:
     """Figures about the store: counts by language, outlet and agency, date range, size."""
     conn = store.db.conn
-    first, last = conn.execute(
-        "SELECT min(published_at_utc), max(published_at_utc) FROM articles"
+    first, last, dated = conn.execute(
+        "SELECT min(published_at_utc), max(published_at_utc), count(published_at_utc) FROM articles"
     ).fetchone()
     clusters_with_reprints = conn.execute(
         "SELECT count(*), coalesce(sum(size), 0) FROM clusters WHERE size > 1"
@@ -381,6 +422,8 @@ def stats(store: Store) -> dict[str, Any]:
         "crawl_runs": store.count("crawl_runs"),
         "first_published": first,
         "last_published": last,
+        # Articles whose page, feed and URL gave no publication date.
+        "undated": store.count("articles") - dated,
         "languages": _grouped(store, "language"),
         "outlets": _grouped(store, "outlet"),
         "wire_agencies": _grouped(store, "wire_agency"),
@@ -412,10 +455,17 @@ class ClusterMember:
     matched_to: int | None
     #: True for the canonical (earliest) member.
     is_canonical: bool
-    #: Minutes after the canonical's publication, when both times are known.
+    #: Minutes after the canonical, from their ``time_utc``; None when either is unknown.
     minutes_after: float | None
     #: The parameters the membership was decided with.
     rule: str
+    #: ``published_utc``, else when the article was first fetched ("first seen"); "" if neither.
+    time_utc: str = ""
+
+    @property
+    def first_seen(self) -> bool:
+        """True when the publication time is unknown and ``time_utc`` is the fetch time."""
+        return not self.published_utc and bool(self.time_utc)
 
 
 @dataclass(frozen=True)
@@ -435,7 +485,8 @@ class ClusterSummary:
 _MEMBER_COLUMNS = (
     "id, coalesce(url, ''), coalesce(source_file, ''), coalesce(outlet, ''), title, "
     "coalesce(published_at, ''), coalesce(language, ''), coalesce(wire_agency, ''), jaccard, "
-    "containment, matched_to, is_canonical, published_at_utc, coalesce(dedup_rule, '')"
+    "containment, matched_to, is_canonical, published_at_utc, coalesce(dedup_rule, ''), "
+    "coalesce(time_utc, '')"
 )
 
 
@@ -451,10 +502,10 @@ def _minutes_between(start: str | None, end: str | None) -> float | None:
 def _members(store: Store, cluster_id: int) -> list[ClusterMember]:
     rows = store.db.conn.execute(
         f"SELECT {_MEMBER_COLUMNS} FROM articles WHERE cluster_id = ? "
-        "ORDER BY is_canonical DESC, coalesce(published_at_utc, '9999'), id",
+        "ORDER BY is_canonical DESC, coalesce(time_utc, '9999'), id",
         [cluster_id],
     ).fetchall()
-    canonical_time = rows[0][12] if rows and rows[0][11] else None
+    canonical_time = rows[0][14] if rows and rows[0][11] else None
     return [
         ClusterMember(
             article_id=r[0],
@@ -470,8 +521,9 @@ def _members(store: Store, cluster_id: int) -> list[ClusterMember]:
             containment=r[9],
             matched_to=r[10],
             is_canonical=bool(r[11]),
-            minutes_after=_minutes_between(canonical_time, r[12]),
+            minutes_after=_minutes_between(canonical_time, r[14]),
             rule=r[13],
+            time_utc=r[14],
         )
         for r in rows
     ]
@@ -497,7 +549,7 @@ def _cluster_filters(
     where = ["size >= ?"]
     params: list[Any] = [min_size]
     if since:
-        where.append("first_published_at_utc >= ?")
+        where.append("first_time_utc >= ?")
         params.append(since)
     if wire:
         where.append("wire_agency = ?")
@@ -522,7 +574,7 @@ def list_clusters(
     sql = (
         "SELECT id, size, outlets, first_published_at, wire_agency, language FROM clusters "
         f"WHERE {' AND '.join(where)} "
-        "ORDER BY size DESC, coalesce(first_published_at_utc, '') DESC, id DESC"
+        "ORDER BY size DESC, coalesce(first_time_utc, '') DESC, id DESC"
     )
     if limit is not None:
         sql += " LIMIT ?"

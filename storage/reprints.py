@@ -617,7 +617,7 @@ class ReprintIndex:
         for chunk in chunks(wanted, 500):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                "SELECT a.id, s.hashvalues, s.shingle_count, a.content_hash, a.published_at_utc, "
+                "SELECT a.id, s.hashvalues, s.shingle_count, a.content_hash, a.time_utc, "
                 "a.published_precision, coalesce(a.outlet, ''), a.fetched_at, a.key, "
                 "s.lede_hashvalues, a.cluster_id, a.is_canonical "
                 f"FROM articles a JOIN signatures s ON s.article_id = a.id WHERE a.id IN ({marks})",
@@ -787,13 +787,15 @@ class ReprintIndex:
         """A new article that copies nothing is a cluster of its own."""
         self.conn.execute(
             "INSERT INTO clusters (id, canonical_article_id, size, first_published_at, "
-            "first_published_at_utc, last_published_at_utc, first_seen_at, wire_agency, "
-            "language, outlets, updated_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, 1, ?)",
+            "first_published_at_utc, first_time_utc, last_published_at_utc, first_seen_at, "
+            "wire_agency, language, outlets, updated_at) "
+            "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
             [
                 article_id,
                 article_id,
                 row["published_at"],
                 row["published_at_utc"],
+                row["time_utc"],
                 row["published_at_utc"],
                 row["stored_at"],
                 row["wire_agency"],
@@ -873,19 +875,21 @@ class ReprintIndex:
                 self.conn.execute("DELETE FROM clusters WHERE id = ?", [cluster_id])
                 continue
             canonical = self.conn.execute(
-                "SELECT published_at, published_at_utc, wire_agency, language FROM articles "
-                "WHERE id = ?",
+                "SELECT published_at, published_at_utc, wire_agency, language, time_utc "
+                "FROM articles WHERE id = ?",
                 [cluster_id],
             ).fetchone()
             wire = canonical[2] or self._common_wire(cluster_id)
             self.conn.execute(
                 "INSERT INTO clusters (id, canonical_article_id, size, first_published_at, "
-                "first_published_at_utc, last_published_at_utc, first_seen_at, wire_agency, "
-                "language, outlets, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "first_published_at_utc, first_time_utc, last_published_at_utc, first_seen_at, "
+                "wire_agency, language, outlets, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET "
                 "canonical_article_id = excluded.canonical_article_id, "
                 "size = excluded.size, first_published_at = excluded.first_published_at, "
                 "first_published_at_utc = excluded.first_published_at_utc, "
+                "first_time_utc = excluded.first_time_utc, "
                 "last_published_at_utc = excluded.last_published_at_utc, "
                 "first_seen_at = excluded.first_seen_at, wire_agency = excluded.wire_agency, "
                 "language = excluded.language, outlets = excluded.outlets, "
@@ -896,6 +900,7 @@ class ReprintIndex:
                     size,
                     canonical[0],
                     canonical[1],
+                    canonical[4],
                     last_published,
                     first_seen,
                     wire,

@@ -34,7 +34,7 @@ from crawler.core.items import Article, Feed, FetchRecord
 from crawler.core.storetype import SaveResult
 from crawler.core.text import normalise
 from crawler.core.wire import agency_of_outlet
-from storage.migrations import apply_migrations
+from storage.migrations import apply_migrations, pending_migrations
 from storage.reprints import ReprintIndex
 
 #: How long a writer waits for another writer's transaction before giving up.
@@ -76,8 +76,11 @@ def article_to_row(article: Article, folded_body: str | None = None) -> dict[str
         elif value == "":
             value = None
         row[_COLUMN_OF.get(name, name)] = value
+    published_utc = _iso_utc(article.published)
     row.update(
-        published_at_utc=_iso_utc(article.published),
+        published_at_utc=published_utc,
+        # Where the publication time is unknown, the fetch time ("first seen") places it.
+        time_utc=published_utc or _iso_utc(article.fetched_at),
         body_text=article.body_text,
         word_count=len(article.body_text.split()),
         title_folded=normalise(article.title),
@@ -139,6 +142,21 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
         return _configure(sqlite3.connect(str(path)))
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open the store {path}: {exc}") from exc
+
+
+def _needs_upgrade(db: Database, path: Path) -> bool:
+    """Whether a store about to be read has schema steps to apply that this process may apply."""
+    try:
+        if not db["articles"].exists() or not pending_migrations(db):
+            return False
+    except sqlite3.DatabaseError:
+        return False  # Store.open reports what is wrong with the file
+    if not is_writable(path):
+        raise StoreError(
+            f"the store {path} was written by an older wirecrawl and is on read-only media: "
+            "copy it to a writable folder and open it there once to upgrade it"
+        )
+    return True
 
 
 def _configure(conn: sqlite3.Connection) -> sqlite3.Connection:
@@ -211,6 +229,13 @@ class Store:
             raise StoreError(f"cannot create the store {path}: folder {path.parent} does not exist")
         conn = _connect(path, readonly)
         db = Database(conn)
+        if readonly and _needs_upgrade(db, path):
+            # Readers need this version's columns: upgrade the file once, as a writer
+            # opening it would, then read it.
+            conn.close()
+            cls.open(path, params=params, check_index=False).close()
+            conn = _connect(path, readonly)
+            db = Database(conn)
         try:
             if not readonly:
                 with db.ensure_autocommit_on():
@@ -358,7 +383,7 @@ class Store:
             row["feed_id"] = feed_id
             row["stored_at"] = _iso(datetime.now(UTC))
             order = dedup.order_key(
-                row["published_at_utc"],
+                row["time_utc"],
                 row["published_precision"],
                 agency_of_outlet(article.outlet) is not None,
                 row["fetched_at"],

@@ -227,7 +227,7 @@ def test_articles_table_shows_its_first_row_in_a_1400x900_window(
             e.get_attribute("data-column")
             for e in browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns thead th")
         ]
-        assert headers[1:5] == ["title", "outlet", "published_at_utc", "cluster_id"], headers
+        assert headers[1:5] == ["title", "outlet", "time_utc", "cluster_id"], headers
         assert not {"body", "body_text", "body_folded", "title_folded"} & set(headers)
         # Every column is still one click away.
         browser.find_element(By.CSS_SELECTOR, "details.wc-column-descriptions summary a").click()

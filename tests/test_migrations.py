@@ -78,3 +78,49 @@ def test_processes_creating_one_new_store_at_once_all_succeed(tmp_path: Path) ->
         names = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
         conn.close()
         assert names == known_migrations()
+
+
+def test_dates_that_stood_for_the_fetch_time_become_unknown(tmp_path: Path) -> None:
+    path = tmp_path / "fetched.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="m009_unknown_dates")
+    for article_id, published, source in (
+        (1, "2026-11-20T08:00:00+00:00", "fetched"),  # no date anywhere: the crawl time stood in
+        (2, "2026-11-19T07:30:00+03:00", "meta"),
+    ):
+        utc = "2026-11-20T08:00:00Z" if source == "fetched" else "2026-11-19T04:30:00Z"
+        db.execute(
+            "INSERT INTO clusters (id, canonical_article_id, size, first_published_at, "
+            "first_published_at_utc) VALUES (?, ?, 1, ?, ?)",
+            [article_id, article_id, published, utc],
+        )
+        db.execute(
+            "INSERT INTO articles (id, key, content_hash, cluster_id, is_canonical, title, body, "
+            "published_at, published_at_utc, published_source, fetched_at) "
+            "VALUES (?, ?, 'h', ?, 1, 'T', '[]', ?, ?, ?, '2026-11-20T11:00:00.250000+03:00')",
+            [article_id, f"k{article_id}", article_id, published, utc, source],
+        )
+    db.close()
+    with Store.open(path, check_index=False) as store:
+        rows = store.db.conn.execute(
+            "SELECT id, published_at, published_at_utc, published_source, time_utc "
+            "FROM articles ORDER BY id"
+        ).fetchall()
+        assert rows == [
+            (1, None, None, None, "2026-11-20T08:00:00Z"),  # first seen, not published
+            (
+                2,
+                "2026-11-19T07:30:00+03:00",
+                "2026-11-19T04:30:00Z",
+                "meta",
+                "2026-11-19T04:30:00Z",
+            ),
+        ]
+        clusters = store.db.conn.execute(
+            "SELECT id, first_published_at, first_published_at_utc, first_time_utc FROM clusters "
+            "ORDER BY id"
+        ).fetchall()
+        assert clusters == [
+            (1, None, None, "2026-11-20T08:00:00Z"),
+            (2, "2026-11-19T07:30:00+03:00", "2026-11-19T04:30:00Z", "2026-11-19T04:30:00Z"),
+        ]

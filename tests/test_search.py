@@ -249,10 +249,10 @@ def test_match_expressions() -> None:
     assert trigram_query("в и") == ""
 
 
-def test_a_store_older_than_the_trigram_index_still_finds_words(tmp_path: Path) -> None:
+def test_reading_a_store_of_an_older_version_upgrades_it_first(tmp_path: Path) -> None:
     from sqlite_utils import Database
 
-    from storage.migrations import migrations
+    from storage.migrations import migrations, pending_migrations
 
     path = tmp_path / "old.db"
     db = Database(path)
@@ -263,5 +263,7 @@ def test_a_store_older_than_the_trigram_index_still_finds_words(tmp_path: Path) 
     )
     db.close()
     with Store.open(path, readonly=True) as old:
+        assert pending_migrations(old.db) == []
         assert [h.article_id for h in search(old, "Москве")] == [1]
-        assert search(old, "Москва") == []  # parts of words need the index a writer adds
+        # The trigram index the upgrade built finds parts of words too.
+        assert [h.article_id for h in search(old, "Москва")] == [1]

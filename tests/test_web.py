@@ -193,13 +193,13 @@ def test_metadata_titles_descriptions_and_hidden_index_tables(ds: Datasette) -> 
 def test_facets_on_outlet_language_agency_and_date(ds: Datasette) -> None:
     (response,) = fetch(ds, "/wires/articles.json")
     facets = response.json()["facet_results"]
-    assert set(facets) == {"outlet", "language", "wire_agency", "published_at_utc"}
+    assert set(facets) == {"outlet", "language", "wire_agency", "time_utc"}
     counts = {f: {v["value"]: v["count"] for v in facets[f]["results"]} for f in facets}
     assert counts["outlet"] == {DESK: 3, NILE: 3, GULF: 2, NEVA: 1, LEDGER: 1}
     assert counts["language"] == {"ar": 4, "ru": 2, "en": 4}
     assert counts["wire_agency"] == {"ria": 2, "interfax": 2, "afp": 4}
-    assert facets["published_at_utc"]["type"] == "date"
-    assert sum(counts["published_at_utc"].values()) == len(ARTICLES)
+    assert facets["time_utc"]["type"] == "date"
+    assert sum(counts["time_utc"].values()) == len(ARTICLES)
 
 
 @pytest.mark.parametrize(

@@ -898,7 +898,7 @@ class IndexedDoc:
 
 
 def order_key(
-    published_utc: str | None,
+    time_utc: str | None,
     precision: str | None,
     agency_own: bool,
     fetched_at: str | None,
@@ -906,15 +906,17 @@ def order_key(
 ) -> tuple[str, int, str, str]:
     """Sort key for "who published first".
 
-    Unknown publication times sort last. A date without a time counts as the
-    end of that day, so it never claims to precede a copy with a known time on
-    the same day. At equal times the agency's own copy comes first, then the
-    one fetched first, then the URL (or content key), which makes ties
+    ``time_utc`` is the publication time in UTC, or, where that is unknown, the
+    time the article was first fetched: a page seen at noon was out by noon.
+    Articles with neither sort last. A date without a time counts as the end of
+    that day, so it never claims to precede a copy with a known time on the
+    same day. At equal times the agency's own copy comes first, then the one
+    fetched first, then the URL (or content key), which makes ties
     deterministic.
     """
-    when = published_utc or "9999-12-31T23:59:59Z"
-    if precision == "day" and published_utc:
-        when = published_utc[:10] + "T23:59:59Z"
+    when = time_utc or "9999-12-31T23:59:59Z"
+    if precision == "day" and time_utc:
+        when = time_utc[:10] + "T23:59:59Z"
     return (when, 0 if agency_own else 1, fetched_at or "9999", key)
 
 

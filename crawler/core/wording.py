@@ -63,3 +63,32 @@ def short_reason(member: MemberFacts) -> str:
     if member.jaccard is None or member.containment is None:
         return f"matched to {member.matched_to}"
     return f"J={member.jaccard:.2f} C={member.containment:.2f}"
+
+
+class TimedFacts(Protocol):
+    """What the wording needs to know of an article's time."""
+
+    @property
+    def published_utc(self) -> str: ...
+    @property
+    def time_utc(self) -> str: ...
+
+
+def utc_text(stamp: str | None) -> str:
+    """A stored UTC time as it is printed: ``2026-11-19 09:30 UTC``; ``?`` when unknown."""
+    if not stamp:
+        return "?"
+    return stamp[:16].replace("T", " ") + " UTC"
+
+
+def when(article: TimedFacts) -> str:
+    """An article's time: its publication, else ``first seen`` and when it was first fetched.
+
+    A page that printed no date is never said to be published at the moment it was
+    crawled; it was out by then, which is all that is known.
+    """
+    if article.published_utc:
+        return utc_text(article.published_utc)
+    if article.time_utc:
+        return f"first seen {utc_text(article.time_utc)}"
+    return "date unknown"

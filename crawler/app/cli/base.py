@@ -110,9 +110,9 @@ def progress(items: Iterable[T], length: int, label: str) -> Iterator[Iterable[T
 
 def utc_label(stamp: str | None) -> str:
     """A stored UTC time as the CLI and the web pages print it: ``2026-11-19 09:30 UTC``."""
-    if not stamp:
-        return "?"
-    return stamp[:16].replace("T", " ") + " UTC"
+    from crawler.core.wording import utc_text
+
+    return utc_text(stamp)
 
 
 def plural(count: int, word: str) -> str:

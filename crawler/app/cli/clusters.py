@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from crawler.app.cli.base import json_line, lazy_module, main, open_store, plural, say, utc_label
+from crawler.app.cli.base import json_line, lazy_module, main, open_store, plural, say
 from crawler.app.cli.options import limit_option, read_filters
 from crawler.core.errors import WirecrawlError
 from crawler.core.filters import SINCE_HELP, limit_or_none
-from crawler.core.wording import delay, reason, short_reason
+from crawler.core.wording import delay, reason, short_reason, when
 
 if TYPE_CHECKING:
     from storage import queries
@@ -29,6 +29,8 @@ def _member_record(member: queries.ClusterMember) -> dict[str, Any]:
         "title": member.title,
         "published": member.published,
         "published_utc": member.published_utc,
+        "time_utc": member.time_utc,
+        "first_seen": member.first_seen,
         "language": member.language,
         "wire": member.wire,
         "jaccard": member.jaccard,
@@ -69,7 +71,10 @@ def clusters_group(ctx: click.Context) -> None:
 @click.option(
     "--min-size", default=2, show_default=True, help="Only clusters with at least N articles."
 )
-@click.option("--since", help=f"Only clusters first published at or after: {SINCE_HELP}.")
+@click.option(
+    "--since",
+    help=f"Only clusters first published (or, undated, first seen) at or after: {SINCE_HELP}.",
+)
 @click.option(
     "--wire", help="Only clusters of this wire agency (tass, ria, reuters, ...; any case or name)."
 )
@@ -124,7 +129,9 @@ def clusters_list(
                 plural(cluster.outlets, "outlet"),
                 cluster.wire_agency,
                 cluster.language,
-                f"first {utc_label(cluster.canonical.published_utc)}",
+                when(cluster.canonical)
+                if cluster.canonical.first_seen
+                else f"first {when(cluster.canonical)}",
             )
             if x
         )
@@ -217,7 +224,7 @@ def _print_cluster(
     click.echo("timeline")
     for member in cluster.members:
         click.echo(
-            f"  {utc_label(member.published_utc):<20} {delay(member):>9}  "
+            f"  {when(member):<31} {delay(member):>9}  "
             f"{member.outlet or member.source_file}  (article {member.article_id})  "
             f"{reason(member)}"
         )

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from crawler.app.cli.base import json_line, lazy_module, main, open_store, say, utc_label
+from crawler.app.cli.base import json_line, lazy_module, main, open_store, say
 from crawler.app.cli.options import limit_option, read_filters
 from crawler.core.filters import SINCE_HELP, limit_or_none
+from crawler.core.wording import when
 
 if TYPE_CHECKING:
     from storage import queries
@@ -23,7 +24,9 @@ else:
 @limit_option(20, "hits")
 @click.option("--lang", "language", help="Only articles in this language (ISO 639-1: ar, ru, en).")
 @click.option("--outlet", help="Only articles of this outlet (host name, or a URL of the site).")
-@click.option("--since", help=f"Only articles published at or after this moment: {SINCE_HELP}.")
+@click.option(
+    "--since", help=f"Only articles published (or, undated, first seen) at or after: {SINCE_HELP}."
+)
 @click.pass_context
 def search_command(
     ctx: click.Context,
@@ -55,7 +58,7 @@ def search_command(
         )
     if as_json:
         for hit in hits:
-            click.echo(json_line(asdict(hit)))
+            click.echo(json_line({**asdict(hit), "first_seen": hit.first_seen}))
         return
     if limit_or_none(limit) is not None and len(hits) >= limit:
         say(f"showing the first {len(hits)} hits; there may be more: --limit 0 shows them all")
@@ -68,7 +71,7 @@ def search_command(
             x
             for x in (
                 hit.outlet,
-                utc_label(hit.published_utc) if hit.published_utc else "",
+                when(hit) if hit.time_utc else "",
                 hit.language,
                 hit.wire_agency,
                 f"cluster {hit.cluster_id}" if hit.cluster_id else "",
@@ -106,6 +109,7 @@ def stats_command(ctx: click.Context, as_json: bool) -> None:
     click.echo(
         f"published        {figures['first_published'] or '-'} .. "
         f"{figures['last_published'] or '-'}"
+        + (f" ({figures['undated']:,} undated)" if figures["undated"] else "")
     )
     for label, key in (
         ("languages", "languages"),

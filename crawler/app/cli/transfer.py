@@ -27,8 +27,10 @@ from crawler.core.filters import SINCE_HELP
 
 if TYPE_CHECKING:
     from crawler.app import importer
+    from storage import queries
 else:
     importer = lazy_module("crawler.app.importer")
+    queries = lazy_module("storage.queries")
 
 
 @main.command("import")
@@ -123,6 +125,7 @@ _FLAT_COLUMNS = [
     "authors",
     "source_file",
     "fetched_at",
+    "time_utc",
     "content_hash",
     "cluster_id",
     "is_canonical",
@@ -148,7 +151,9 @@ _FLAT_COLUMNS = [
     type=click.Path(path_type=Path),
     help="Folder for seed files; file for jsonl/csv ('-' for standard output).",
 )
-@click.option("--since", help=f"Only articles published at or after this moment: {SINCE_HELP}.")
+@click.option(
+    "--since", help=f"Only articles published (or, undated, first seen) at or after: {SINCE_HELP}."
+)
 @click.option("--outlet", help="Only articles of this outlet (host name, or a URL of the site).")
 @click.option(
     "--language", "--lang", "language", help="Only articles in this language (ISO 639-1)."
@@ -187,24 +192,15 @@ def export_command(
         since=since, outlet=outlet, language=language, language_option="--language"
     )
     since, outlet, language = chosen["since"], chosen["outlet"], chosen["language"]
-    where: list[str] = []
-    params: list[Any] = []
-    if only_canonical:
-        where.append("is_canonical = 1")
-    if cluster_id is not None:
-        where.append("cluster_id = ?")
-        params.append(cluster_id)
-    if since:
-        where.append("published_at_utc >= ?")
-        params.append(since)
-    if outlet:
-        where.append("outlet = ?")
-        params.append(outlet)
-    if language:
-        where.append("language = ?")
-        params.append(language)
     with open_store(ctx, readonly=True) as store:
-        rows = list(store.iter_article_rows(" AND ".join(where), params))
+        rows = queries.article_rows(
+            store,
+            only_canonical=only_canonical,
+            cluster_id=cluster_id,
+            since=since,
+            outlet=outlet,
+            language=language,
+        )
         if fmt == "seed":
             from storage.store import row_to_article
 

@@ -73,7 +73,7 @@ INDEX_LIMIT = 100
 ARTICLE_COLUMNS = (
     "title",
     "outlet",
-    "published_at_utc",
+    "time_utc",
     "cluster_id",
     "is_canonical",
     "language",
@@ -204,7 +204,7 @@ _FOLD_DESCRIPTIONS = """
   box.appendChild(summary);
   box.appendChild(list);
   var all = document.createElement("a");
-  all.href = location.pathname + "?_sort_desc=published_at_utc";
+  all.href = location.pathname + "?_sort_desc=time_utc";
   all.textContent = "show all columns";
   summary.appendChild(document.createTextNode(" \u00b7 "));
   summary.appendChild(all);
@@ -357,6 +357,7 @@ def _helpers(datasette: Datasette, database: str) -> dict[str, Any]:
         "direction": wording.direction,
         "delay": wording.delay,
         "reason": wording.reason,
+        "utc_text": wording.utc_text,
     }
 
 
