@@ -36,6 +36,7 @@ import sqlite3
 from sqlite_utils import Database, Migrations
 
 from crawler.core.errors import StoreError
+from crawler.core.items import record_key
 
 MIGRATION_SET = "wirecrawl"
 migrations = Migrations(MIGRATION_SET)
@@ -477,3 +478,22 @@ def m009_unknown_dates(db: Database) -> None:
     unchanged: the fetch time stood in before as it does now.
     """
     _execute_script(db, _M009)
+
+
+@migrations(name="m010_copies_keep_their_publisher")
+def m010_copies_keep_their_publisher(db: Database) -> None:
+    """Records without a URL are known by their text and their publisher and source lines.
+
+    Before, two outlets' word-for-word copies of one wire text (imported from seed
+    files, so without URLs) were one record and the second outlet's copy was lost.
+    Stored records get their new key; no two can collide, as no two had the same text.
+    """
+    rows = db.execute(
+        "SELECT id, content_hash, coalesce(publisher, ''), coalesce(attribution, '') "
+        "FROM articles WHERE url IS NULL AND (publisher IS NOT NULL OR attribution IS NOT NULL)"
+    ).fetchall()
+    for article_id, content_hash, publisher, attribution in rows:
+        db.execute(
+            "UPDATE articles SET key = ? WHERE id = ?",
+            [record_key("", content_hash, publisher, attribution), article_id],
+        )

@@ -374,6 +374,12 @@ class Store:
             ).fetchone()
             if existing:
                 return SaveResult(existing[0], created=False)
+            same_text = (
+                conn.execute(
+                    "SELECT 1 FROM articles WHERE content_hash = ? LIMIT 1", [article.content_hash]
+                ).fetchone()
+                is not None
+            )
             # The id is known before the row is written, so the row is written
             # once, with its cluster already decided (a later UPDATE would
             # rewrite the whole wide row).
@@ -397,7 +403,7 @@ class Store:
             marks = ", ".join("?" for _ in row)
             conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values()))
             outcome = self.index.complete(article_id, plan, row)
-            return SaveResult(article_id, True, outcome.membership, outcome.moved)
+            return SaveResult(article_id, True, outcome.membership, outcome.moved, same_text)
 
     def save_articles(
         self, articles: Sequence[Article], *, feed_id: int | None = None

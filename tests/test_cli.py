@@ -56,7 +56,7 @@ def records(db: Path) -> list[dict]:
 def test_import_seed_twice_stores_it_once(db_path: Path) -> None:
     seeds = need_shared(SEEDS)
     out = run(db_path, "import", str(seeds))
-    assert "imported 1 new article(s) from 1 file(s)" in out
+    assert "imported 1 new article from 1 file into" in out
     out = run(db_path, "import", str(seeds))
     assert "imported 0 new" in out and "1 already stored" in out
     summary = json.loads(run(db_path, "import", "--json", str(seeds)))
@@ -64,6 +64,7 @@ def test_import_seed_twice_stores_it_once(db_path: Path) -> None:
         "files": 1,
         "imported": 0,
         "known": 1,
+        "copies": 0,
         "failed": 0,
         "store": str(db_path),
     }
@@ -176,7 +177,7 @@ def test_bad_files_are_named_and_the_rest_imported(db_path: Path, tmp_path: Path
         main, ["--db", str(db_path), "import", str(folder), str(tmp_path / "missing")]
     )
     assert result.exit_code == 1
-    assert "imported 2 new article(s)" in result.output
+    assert "imported 2 new articles" in result.output
     for name, message in expected.items():
         lines = [line for line in result.output.splitlines() if name in line]
         assert lines and message in lines[0], (name, result.output)
@@ -199,7 +200,7 @@ def test_folder_of_ten_thousand_files_with_a_few_broken(db_path: Path, tmp_path:
     (folder / broken[2]).write_bytes("Заголовок\n\nТекст.\n".encode("koi8-r"))
     result = CliRunner().invoke(main, ["--db", str(db_path), "import", str(folder)])
     assert result.exit_code == 1
-    assert "imported 9997 new article(s) from 10000 file(s)" in result.output
+    assert "imported 9,997 new articles from 10,000 files" in result.output
     for name in broken:
         assert name in result.output
     assert len(records(db_path)) == 9997

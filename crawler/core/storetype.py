@@ -37,6 +37,9 @@ class SaveResult:
     membership: Membership | None = None
     #: Other articles that changed cluster because this one arrived (an early copy arriving late).
     moved: int = 0
+    #: True when a new article's title and body were already stored word for word under
+    #: another identity (another outlet's or file's copy of the same text).
+    same_text: bool = False
 
 
 class FeedState(Protocol):

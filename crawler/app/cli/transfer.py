@@ -18,6 +18,7 @@ from crawler.app.cli.base import (
     lazy_module,
     main,
     open_store,
+    plural,
     progress,
 )
 from crawler.app.cli.options import read_filters
@@ -41,7 +42,9 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -
     """Import seed-format .txt files, or folders of them (searched recursively).
 
     Each file's name is kept as source_file. A file already stored (same URL,
-    or same text when it has no URL) is counted as known, not stored twice.
+    or, without one, same text and same publisher and source lines) is counted
+    as known, not stored twice; another outlet's word-for-word copy is stored
+    and counted as a copy of a stored text.
     Files that cannot be read are reported by name and skipped; the others
     are still imported, and the exit code is 1 if any file failed.
     """
@@ -50,7 +53,7 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -
         raise InputFileError(_nothing_to_import(paths))
     problems = [f"{path}: {reason}" for path, reason in found.problems]
     manifests: dict[Path, dict[str, dict[str, Any]]] = {}
-    created = known = 0
+    created = known = copies = 0
     with open_store(ctx) as store, progress(found.files, len(found.files), "importing") as files:
         for chunk in chunks(files, IMPORT_BATCH):
             articles = []
@@ -68,12 +71,14 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -
             for result in store.save_articles(articles):
                 created += result.created
                 known += not result.created
+                copies += result.same_text
     for problem in problems:
         click.echo(f"wirecrawl: skipped {problem}", err=True)
     summary = {
         "files": len(found.files),
         "imported": created,
         "known": known,
+        "copies": copies,
         "failed": len(problems),
         "store": str(ctx.obj),
     }
@@ -81,8 +86,10 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -
         click.echo(json_line(summary))
     else:
         click.echo(
-            f"imported {created} new article(s) from {len(found.files)} file(s) into {ctx.obj}; "
-            f"{known} already stored, {len(problems)} failed"
+            f"imported {plural(created, 'new article')} from {plural(len(found.files), 'file')} "
+            f"into {ctx.obj}"
+            + (f" ({copies} of them word-for-word copies of stored texts)" if copies else "")
+            + f"; {known} already stored, {len(problems)} failed"
         )
     if problems:
         ctx.exit(1)
