@@ -385,13 +385,15 @@ def test_feed_entry_fills_what_the_page_lacks() -> None:
     assert article.authors == ("Автор Ленты",)
 
 
-def test_date_from_the_url_and_from_the_fetch_time() -> None:
+def test_date_from_the_url_and_never_from_the_fetch_time() -> None:
     html = "<html><body><article><p>" + RU_PARAGRAPH + "</p></article></body></html>"
     from_url = extract(html, "https://example.org/news/2021-12-30-some-slug-12345")
     assert (from_url.published, from_url.published_source) == (datetime(2021, 12, 30), "url")
     fetched = datetime(2022, 1, 2, 3, 4, 5, tzinfo=UTC)
     undated = extract(html, "https://example.org/news/a", ExtractOptions(fetched_at=fetched))
-    assert (undated.published, undated.published_source) == (fetched, "fetched")
+    # No date anywhere: unknown, never the moment the page was fetched.
+    assert (undated.published, undated.published_source) == (None, "")
+    assert undated.fetched_at == fetched
 
 
 # --- Failures ---------------------------------------------------------------------------------

@@ -1087,12 +1087,9 @@ def _choose_date(
         text = entry.published_text or entry.published.isoformat()
         precision = _precision_of(entry.published_text) if entry.published_text else "second"
         return _Dated(entry.published, text, "feed", precision)
-    from_url = _url_date(url)
-    if from_url is not None:
-        return from_url
-    if options.fetched_at is not None:
-        return _Dated(options.fetched_at, "", "fetched", "")
-    return None
+    # Nothing else: the date stays unknown. The fetch time is kept in fetched_at and
+    # places the article in time as "first seen", never as its publication.
+    return _url_date(url)
 
 
 # --------------------------------------------------------------------------------------------

@@ -39,8 +39,8 @@ BlockKind = Literal["paragraph", "subheading"]
 #: ``meta`` - HTML metadata (``article:published_time``, JSON-LD ...);
 #: ``feed`` - the feed entry's pubDate/updated;
 #: ``url`` - a date in the URL path (``.../2022-02-09-12345``);
-#: ``fetched`` - unknown, the fetch time stands in (never used for "who was first").
-DateSource = Literal["text", "meta", "feed", "url", "fetched", ""]
+#: ``""`` - no date known (stores of older versions also said ``fetched`` for this).
+DateSource = Literal["text", "meta", "feed", "url", ""]
 
 #: How much of the publication time is known.
 DatePrecision = Literal["day", "minute", "second", ""]
