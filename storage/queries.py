@@ -192,18 +192,28 @@ class _Filters:
     params: tuple[Any, ...] = ()
 
 
-def _filters(store: Store, language: str | None, outlet: str | None, since: str | None) -> _Filters:
+def _article_conditions(
+    prefix: str, language: str | None, outlet: str | None, since: str | None
+) -> tuple[list[str], list[Any]]:
+    """SQL conditions on the articles columns (``prefix`` names the table) and their values.
+
+    ``since`` (UTC, ISO 8601) compares with ``time_utc``: the publication time, or the
+    first fetch where that is unknown.
+    """
     where: list[str] = []
     params: list[Any] = []
-    if language:
-        where.append("f.language = ?")
-        params.append(language)
-    if outlet:
-        where.append("f.outlet = ?")
-        params.append(outlet)
+    for column, value in (("language", language), ("outlet", outlet)):
+        if value:
+            where.append(f"{prefix}{column} = ?")
+            params.append(value)
     if since:
-        where.append("f.time_utc >= ?")
+        where.append(f"{prefix}time_utc >= ?")
         params.append(since)
+    return where, params
+
+
+def _filters(store: Store, language: str | None, outlet: str | None, since: str | None) -> _Filters:
+    where, params = _article_conditions("f.", language, outlet, since)
     if not where:
         return _Filters()
     # Reading the filter columns from the narrow index, not from the article's row,
@@ -379,27 +389,13 @@ def article_rows(
     outlet: str | None = None,
     language: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Whole article rows in id order, filtered as ``wirecrawl export`` is.
-
-    ``since`` (UTC, ISO 8601) compares with ``time_utc``: the publication time, or
-    the first fetch where that is unknown.
-    """
-    where: list[str] = []
-    params: list[Any] = []
+    """Whole article rows in id order, filtered as ``wirecrawl export`` is."""
+    where, params = _article_conditions("", language, outlet, since)
     if only_canonical:
         where.append("is_canonical = 1")
     if cluster_id is not None:
         where.append("cluster_id = ?")
         params.append(cluster_id)
-    if since:
-        where.append("time_utc >= ?")
-        params.append(since)
-    if outlet:
-        where.append("outlet = ?")
-        params.append(outlet)
-    if language:
-        where.append("language = ?")
-        params.append(language)
     return list(store.iter_article_rows(" AND ".join(where), params))
 
 

@@ -108,13 +108,6 @@ def progress(items: Iterable[T], length: int, label: str) -> Iterator[Iterable[T
         yield items
 
 
-def utc_label(stamp: str | None) -> str:
-    """A stored UTC time as the CLI and the web pages print it: ``2026-11-19 09:30 UTC``."""
-    from crawler.core.wording import utc_text
-
-    return utc_text(stamp)
-
-
 def plural(count: int, word: str) -> str:
     """``1 article``, ``2 articles`` (English nouns that take an -s)."""
     return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
