@@ -395,8 +395,14 @@ def test_find_date_in_a_dateline(text: str, value: datetime, printed: str) -> No
     [
         (datetime(2021, 11, 1, 12, 0), 2021),  # the same day
         (datetime(2022, 1, 5), 2021),  # "1 November" read in January is last year's
-        (datetime(2021, 10, 30), 2021),  # two days ahead: a clock or zone a little off
-        (datetime(2021, 10, 20), 2020),  # further ahead: it was last year
+        # Any day ahead of the fetch was last year's: a year-less date is never later than
+        # the fetch.
+        (datetime(2021, 10, 31, 23, 0), 2020),
+        (datetime(2021, 10, 20), 2020),
+        # An aware fetch time with the outlet's zone unknown: somewhere east it is already
+        # 1 November (up to UTC+14).
+        (datetime(2021, 10, 31, 11, 0, tzinfo=UTC), 2021),
+        (datetime(2021, 10, 31, 9, 0, tzinfo=UTC), 2020),
     ],
 )
 def test_year_less_dateline_takes_its_year_from_now(now: datetime, year: int) -> None:
@@ -404,6 +410,30 @@ def test_year_less_dateline_takes_its_year_from_now(now: datetime, year: int) ->
     assert found is not None
     assert found.value == datetime(year, 11, 1)
     assert found.text == "1 ноября"
+    assert found.yearless
+
+
+@pytest.mark.parametrize(
+    "text, printed",
+    [
+        ("Madrid, 5 de septiembre. El ayuntamiento aprobó el plan", "5 de septiembre"),
+        ("القاهرة، ٥ سبتمبر - أعلنت الوزارة", "٥ سبتمبر"),
+        ("Москва, 5 сентября. Мэрия утвердила план", "5 сентября"),
+    ],
+)
+def test_year_less_date_is_never_after_the_fetch(text: str, printed: str) -> None:
+    # Fetched on 4 September: "5 September" cannot be this year's, it is last year's.
+    fetched = datetime(2026, 9, 4, 10, 0, tzinfo=UTC)
+    found = find_date(text, now=fetched, tz=UTC)
+    assert found is not None
+    assert (found.value.date(), found.text, found.yearless) == (date(2025, 9, 5), printed, True)
+    assert found.value <= fetched
+
+
+def test_dates_with_a_year_are_not_yearless() -> None:
+    for text in ("5 de septiembre de 2020", "Сегодня, 15:33", "2022-02-09", "3 hours ago"):
+        found = find_date(text, now=NOW)
+        assert found is not None and not found.yearless, text
 
 
 def test_year_less_dateline_without_now_gives_none() -> None:

@@ -37,8 +37,12 @@ The rules they share:
 * Two-digit years: 20yy when yy is at most next year's yy (taken from ``now``), else 19yy;
   without ``now`` the pivot is 69.
 * Years outside 1900-2100 are treated as noise, not dates.
-* A date printed without a year ("1 ноября") takes the year of ``now``, or the year before when
-  that would put it more than two days in the future; without ``now`` it is not read.
+* A date printed without a year ("1 ноября", "5 de septiembre") takes the latest year that does
+  not put it after ``now``, so a year-less date is never later than the fetch. "After" is read
+  on the outlet's calendar: in ``tz`` when given; when ``now`` is aware and ``tz`` unknown, the
+  page may be printing in any zone up to UTC+14, so its day may be one ahead of ``now``'s UTC
+  day; a naive ``now`` is taken as the page's own clock. Without ``now`` it is not read.
+  ``ParsedDate.yearless`` marks such dates: their year is inferred, not printed.
 * Relative dates ("Вчера в 10:00", "منذ ساعتين", "3 hours ago") need ``now`` and carry its
   zone. "N hours/minutes ago" has minute precision, "N seconds ago" second precision, and
   "N days/weeks ago", "today" and "yesterday" without a time have day precision.
@@ -73,6 +77,9 @@ class ParsedDate:
     text: str
     #: "day" when only the date is known, "minute" or "second" when a time is printed.
     precision: Precision
+    #: True when the text gave day and month but no year, so the year was inferred from
+    #: ``now``: weaker evidence than a date printed in full.
+    yearless: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -767,9 +774,10 @@ def _calendar_day(c: _Candidate, ctx: _Context) -> date | None:
         return date(year, c.month, c.day) if _year_ok(year) else None
     if now is None:
         return None
-    # No year printed: this year, unless that lands more than two days ahead of now.
-    latest = now.date() + timedelta(days=2)
-    for year in (now.year, now.year - 1):
+    # No year printed: the latest year that does not put the day after ``now``.
+    latest = _latest_day(now, ctx.tz)
+    # Eight years back reaches the previous 29 February.
+    for year in range(latest.year, latest.year - 9, -1):
         try:
             day = date(year, c.month, c.day)
         except ValueError:
@@ -777,6 +785,21 @@ def _calendar_day(c: _Candidate, ctx: _Context) -> date | None:
         if day <= latest:
             return day
     return None
+
+
+# The easternmost zone in use (Kiribati): a page's calendar is at most this far ahead of UTC.
+_EASTERNMOST = timedelta(hours=14)
+
+
+def _latest_day(now: datetime, tz: tzinfo | None) -> date:
+    """The latest calendar day the page can have printed at ``now`` (see the module docstring)."""
+    if tz is not None or now.tzinfo is None:
+        # ``now`` is already on the outlet's clock (``_context`` moved it into ``tz``).
+        return now.date()
+    try:
+        return (now.astimezone(UTC) + _EASTERNMOST).date()
+    except OverflowError:
+        return now.date()
 
 
 def _read_clock(
@@ -878,7 +901,8 @@ def _complete_unchecked(
         value = value.replace(tzinfo=ctx.tz)
     elif c.kind == "shift" and now is not None:
         value = value.replace(tzinfo=now.tzinfo)
-    return ParsedDate(value, _source(text, where, start, end), precision)
+    yearless = c.kind == "calendar" and not c.year
+    return ParsedDate(value, _source(text, where, start, end), precision, yearless)
 
 
 def _whole_feed_form(
@@ -952,9 +976,9 @@ def find_date(
     """Find the first date inside a longer text, such as a dateline paragraph.
 
     Reads the same forms as ``parse_date``; "today"/"yesterday" count only with a time beside
-    them. A date without a year ("Москва. 1 ноября. INTERFAX.RU -") takes its year from
-    ``now`` (the year before when that would be more than two days ahead); without ``now``
-    it gives None.
+    them. A date without a year ("Москва. 1 ноября. INTERFAX.RU -") takes the latest year
+    that does not put it after ``now`` and is marked ``yearless``; without ``now`` it gives
+    None.
     """
     if not isinstance(text, str) or not text:
         return None
