@@ -385,14 +385,33 @@ def test_feed_entry_fills_what_the_page_lacks() -> None:
     assert article.authors == ("Автор Ленты",)
 
 
-def test_date_from_the_url_and_never_from_the_fetch_time() -> None:
+def test_date_from_the_url() -> None:
     html = "<html><body><article><p>" + RU_PARAGRAPH + "</p></article></body></html>"
     from_url = extract(html, "https://example.org/news/2021-12-30-some-slug-12345")
     assert (from_url.published, from_url.published_source) == (datetime(2021, 12, 30), "url")
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        RU_PARAGRAPH,
+        "The harbour board met on a wet morning and agreed to keep the old ferry running for "
+        "one more winter, while the new boat waits for its engines.",
+        "اجتمع مجلس الميناء صباح يوم ممطر وقرر إبقاء العبارة القديمة في الخدمة لشتاء آخر، "
+        "بينما تنتظر السفينة الجديدة محركاتها.",
+        "La junta del puerto se reunió en una mañana lluviosa y decidió mantener el viejo "
+        "transbordador un invierno más, mientras el barco nuevo espera sus motores.",
+    ],
+)
+def test_a_page_without_date_evidence_has_no_date(paragraph: str) -> None:
+    # No metadata, no printed date, no feed, no date in the URL: the fetch time is not a
+    # publication date, and inventing one would make a late copy look first.
+    html = f"<html><body><article><p>{paragraph}</p><p>{paragraph}</p></article></body></html>"
     fetched = datetime(2022, 1, 2, 3, 4, 5, tzinfo=UTC)
     undated = extract(html, "https://example.org/news/a", ExtractOptions(fetched_at=fetched))
-    # No date anywhere: unknown, never the moment the page was fetched.
-    assert (undated.published, undated.published_source) == (None, "")
+    assert undated.published is None
+    assert (undated.published_source, undated.published_precision) == ("", "")
+    assert undated.published_text == ""
     assert undated.fetched_at == fetched
 
 

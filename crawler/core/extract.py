@@ -39,17 +39,22 @@
    and, for a text of 500 characters or more, between two Latin-script languages the
    detector tells apart by their function words (``en``, ``de``, ``fr``, ``es``, ``pt``,
    ``it``, ``id``, ``tr``). The text is the evidence; a template's attribute is a guess.
-6. **Date**, first found, each read with ``crawler.core.dates``: ``article:published_time`` and
-   its sister meta tags; JSON-LD ``datePublished``; a ``<time datetime>`` marked as the
-   publication time or inside the ``<article>``; a printed date line next to the headline
-   (relative dates such as "Сегодня, 15:33" anchored at ``ExtractOptions.fetched_at``);
-   the feed entry's date; a date in the URL; finally the fetch time with source
-   ``fetched``. Machine-readable metadata comes first because it is exact and carries a
-   zone; the printed line next, because it is what readers saw; the feed before the URL
-   because the feed gives a time and the URL only a day. On a page read by a site rule the
-   printed date comes first: the rule reads it on purpose and the seed format keeps the
-   date as printed. ``published_source`` records which evidence won and ``published_text``
-   the exact text it was read from.
+6. **Date**, weighed, each read with ``crawler.core.dates``. Strong evidence, strongest
+   first: ``article:published_time`` and its sister meta tags, JSON-LD ``datePublished``, a
+   ``<time datetime>`` marked as the publication time or inside the ``<article>``; a date
+   printed with its year next to the headline or above the text (relative dates such as
+   "Сегодня, 15:33" anchored at ``ExtractOptions.fetched_at``); the feed entry's date.
+   Machine-readable metadata comes first because it is exact and carries a zone; the
+   printed line next, because it is what readers saw. When the strongest witness and a date
+   in the URL disagree, a strong witness that agrees with the URL wins. Then the date in the
+   URL path. A date printed without its year ("5 de septiembre", "19 ноября", "٥ سبتمبر")
+   only refines a stronger witness of the same day (its time of day when that witness knows
+   only the day), or, when nothing else dates the page, is read in the latest year that keeps
+   it no later than the fetch. Evidence dated more than a day after the fetch is impossible
+   and dropped. With no evidence, ``published`` is None: the fetch time is never a
+   publication date. On a page read by a site rule the printed date comes first: the rule
+   reads it on purpose and the seed format keeps the date as printed. ``published_source``
+   records which evidence won and ``published_text`` the exact text it was read from.
 7. **Wire agency** through ``wire.detect_wire`` over the paragraphs and the source line.
 8. **URL**: the page URL, or its ``rel=canonical`` when that is on the same host (another
    module canonicalises further); ``outlet`` is the host without ``www.``; ``alternates``
@@ -68,7 +73,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -121,8 +126,9 @@ class ExtractOptions:
     #: Tables that lay out the page (cells holding paragraphs) are read as text regardless.
     include_tables: bool = False
     #: When the page was fetched (timezone-aware); anchors relative dates ("Сегодня, 15:33",
-    #: "منذ 3 ساعات") and becomes ``published`` with source ``fetched`` when nothing else
-    #: dates the page.
+    #: "منذ 3 ساعات"), gives a date printed without its year the latest year that keeps it
+    #: no later than the fetch, and rules out evidence dated after it. Never a publication
+    #: date itself: a page without date evidence gets ``published=None``.
     fetched_at: datetime | None = None
     #: The outlet's zone, for printed dates without one; relative dates are then read in
     #: this zone. None keeps such dates naive (and relative ones in ``fetched_at``'s zone).
@@ -794,19 +800,26 @@ class _Body:
     publisher: str = ""
 
 
-def _date_line(text: str, now: datetime | None, tz: tzinfo | None) -> dates.ParsedDate | None:
-    """The date a short line holds when the line is mostly that date."""
+# A clock far in the future: read against it, a text shows whether it holds a date without a
+# year or a relative one, whatever the fetch time (the date it gives is never used).
+_PROBE = datetime(2099, 12, 31, 23, 59)
+
+
+def _date_line(text: str, tz: tzinfo | None) -> dates.ParsedDate | None:
+    """The date a short line holds when the line is mostly that date.
+
+    Read against ``_PROBE``: whether a line is a date line does not depend on when the page
+    was fetched (the date itself is read later, against the fetch time).
+    """
     if len(text) > _DATE_LINE_MAX_CHARS:
         return None
-    found = dates.find_date(text, now=now, tz=tz)
+    found = dates.find_date(text, now=_PROBE, tz=tz)
     if found is None or len(found.text) < 0.4 * len(text):
         return None
     return found
 
 
-def _clean_blocks(
-    blocks: list[Block], title: str, now: datetime | None, tz: tzinfo | None
-) -> _Body:
+def _clean_blocks(blocks: list[Block], title: str, tz: tzinfo | None) -> _Body:
     cleaned = _Body([])
     kept: list[Block] = []
     for index, block in enumerate(blocks):
@@ -815,7 +828,7 @@ def _clean_blocks(
             # belong to the page's header, not to the article.
             if _same_text(block.text, title):
                 continue
-            if _date_line(block.text, now, tz) is not None:
+            if _date_line(block.text, tz) is not None:
                 cleaned.printed_dates.append(block.text)
                 continue
         if kept and kept[-1].text == block.text:
@@ -1018,23 +1031,123 @@ def _machine_date(text: str, tz: tzinfo | None) -> dates.ParsedDate | None:
     return parsed
 
 
-def _near_headline_dates(
-    page: _PageText, now: datetime | None, tz: tzinfo | None, languages: Sequence[str]
-) -> _Dated | None:
-    """A printed date line just after (or just before) the headline."""
+def _probe_yearless(text: str, tz: tzinfo | None, languages: Sequence[str]) -> bool:
+    found = dates.find_date(text, now=_PROBE, tz=tz, languages=languages)
+    return found is not None and found.yearless
+
+
+def _near_headline_lines(page: _PageText) -> list[str]:
+    """Short lines just after (then just before) the headline: where pages print the date."""
     anchor = page.headline
     if anchor is None:
-        return None
+        return []
     lines = page.lines
     after = lines[anchor + 1 : anchor + 9]
     before = list(reversed(lines[max(0, anchor - 3) : anchor]))
-    for line in (*after, *before):
-        if len(line.text) > _DATE_LINE_MAX_CHARS * 1.2:
-            continue
-        found = dates.find_date(line.text, now=now, tz=tz, languages=languages)
-        if found is not None:
-            return _Dated(found.value, found.text, "text", found.precision)
+    return [line.text for line in (*after, *before) if len(line.text) <= _DATE_LINE_MAX_CHARS * 1.2]
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """The date evidence of one page, sorted by strength (see ``_choose_date``)."""
+
+    #: Exact or printed in full: metadata, printed dates with their year, relative dates
+    #: anchored at the fetch, the feed's date; strongest first.
+    strong: list[_Dated]
+    #: The day in the URL path.
+    url: _Dated | None
+    #: Printed texts holding a date without its year, nearest the headline first.
+    yearless: list[str]
+
+
+def _local_day(value: datetime, tz: tzinfo | None) -> datetime:
+    if tz is not None and value.tzinfo is not None:
+        return value.astimezone(tz)
+    return value
+
+
+def _yearless_agreeing(
+    texts: Sequence[str], anchor: _Dated, tz: tzinfo | None, languages: Sequence[str]
+) -> dates.ParsedDate | None:
+    """A year-less printed date on ``anchor``'s day (a day either side for the zone), read
+    in ``anchor``'s year; None when none agrees."""
+    day = _local_day(anchor.value, tz).date()
+    # Read as if fetched at the end of the day after: the year that puts it nearest ``day``.
+    now = datetime.combine(day + timedelta(days=2), datetime.min.time())
+    for text in texts:
+        found = dates.find_date(text, now=now, tz=tz, languages=languages)
+        if found is not None and found.yearless and abs((found.value.date() - day).days) <= 1:
+            return found
     return None
+
+
+def _refined(
+    chosen: _Dated, yearless: Sequence[str], tz: tzinfo | None, languages: Sequence[str]
+) -> _Dated:
+    """``chosen``, with the time of a year-less printed date on the same day when ``chosen``
+    only knows the day (a URL's "/2022/02/09/" and a printed "9 февраля, 14:35")."""
+    if chosen.precision != "day" or not yearless:
+        return chosen
+    found = _yearless_agreeing(yearless, chosen, tz, languages)
+    if found is None or found.precision == "day":
+        return chosen
+    return _Dated(found.value, found.text, "text", found.precision)
+
+
+def _after_fetch(value: datetime, fetched_at: datetime | None) -> bool:
+    """True when ``value`` is more than a day after the fetch: no page prints its future."""
+    if fetched_at is None:
+        return False
+    if value.tzinfo is None or fetched_at.tzinfo is None:
+        return value.replace(tzinfo=None) > fetched_at.replace(tzinfo=None) + timedelta(days=1)
+    return value > fetched_at + timedelta(days=1)
+
+
+def _gather_evidence(
+    *,
+    meta: _PageMeta | None,
+    page: _PageText | None,
+    printed: Sequence[str],
+    url: str,
+    entry: FeedEntry | None,
+    options: ExtractOptions,
+    languages: Sequence[str],
+    printed_first: bool,
+) -> _Evidence:
+    tz = options.timezone
+    now = options.fetched_at
+    if now is not None and tz is not None and now.tzinfo is not None:
+        now = now.astimezone(tz)
+    in_full: list[_Dated] = []
+    yearless: list[str] = []
+    lines = [*printed, *(_near_headline_lines(page) if page is not None else [])]
+    for text in lines:
+        found = dates.find_date(text, now=now, tz=tz, languages=languages)
+        if found is not None and not found.yearless:
+            in_full.append(_Dated(found.value, found.text, "text", found.precision))
+        elif found is not None or _probe_yearless(text, tz, languages):
+            yearless.append(text)
+    from_meta: list[_Dated] = []
+    if meta is not None:
+        for text in (
+            *(value for _, value in meta.meta_dates),
+            *meta.json_ld_dates,
+            *meta.time_dates,
+        ):
+            parsed = _machine_date(text, tz)
+            if parsed is not None:
+                from_meta.append(_Dated(parsed.value, text, "meta", parsed.precision))
+    from_feed: list[_Dated] = []
+    if entry is not None and entry.published is not None:
+        text = entry.published_text or entry.published.isoformat()
+        precision = _precision_of(entry.published_text) if entry.published_text else "second"
+        from_feed.append(_Dated(entry.published, text, "feed", precision))
+    strong = [*in_full, *from_meta] if printed_first else [*from_meta, *in_full]
+    strong = [d for d in (*strong, *from_feed) if not _after_fetch(d.value, options.fetched_at)]
+    from_url = _url_date(url)
+    if from_url is not None and _after_fetch(from_url.value, options.fetched_at):
+        from_url = None
+    return _Evidence(strong, from_url, yearless)
 
 
 def _choose_date(
@@ -1048,48 +1161,49 @@ def _choose_date(
     options: ExtractOptions,
     printed_first: bool = False,
 ) -> _Dated | None:
-    """The publication date from the strongest evidence (module docstring, step 6).
+    """The publication date the evidence supports (module docstring, step 6); None when the
+    page gives none: the fetch time is never a publication date.
 
     ``printed_first`` puts the printed lines before the metadata: a site rule reads the
     date line on purpose, and the seed format keeps the date as printed.
     """
     tz = options.timezone
-    now = options.fetched_at
-    if now is not None and tz is not None and now.tzinfo is not None:
-        now = now.astimezone(tz)
     languages = [language] if language else []
-
-    def from_printed() -> _Dated | None:
-        for text in printed:
+    evidence = _gather_evidence(
+        meta=meta,
+        page=page,
+        printed=printed,
+        url=url,
+        entry=entry,
+        options=options,
+        languages=languages,
+        printed_first=printed_first,
+    )
+    if evidence.strong:
+        chosen = evidence.strong[0]
+        if evidence.url is not None and not _same_day(chosen, evidence.url, tz):
+            # The URL settles a disagreement between strong witnesses: metadata that gives
+            # the last update, say, against a printed line that gives the publication day.
+            chosen = next((d for d in evidence.strong if _same_day(d, evidence.url, tz)), chosen)
+        return _refined(chosen, evidence.yearless, tz, languages)
+    if evidence.url is not None:
+        return _refined(evidence.url, evidence.yearless, tz, languages)
+    if evidence.yearless and options.fetched_at is not None:
+        # Nothing else dates the page: the year-less date, in the latest year that keeps it
+        # no later than the fetch.
+        now = options.fetched_at
+        for text in evidence.yearless:
             found = dates.find_date(text, now=now, tz=tz, languages=languages)
             if found is not None:
                 return _Dated(found.value, found.text, "text", found.precision)
-        return None
+    return None
 
-    if printed_first and (found := from_printed()) is not None:
-        return found
-    if meta is not None:
-        for text in (
-            *(value for _, value in meta.meta_dates),
-            *meta.json_ld_dates,
-            *meta.time_dates,
-        ):
-            parsed = _machine_date(text, tz)
-            if parsed is not None:
-                return _Dated(parsed.value, text, "meta", parsed.precision)
-    if (found := from_printed()) is not None:
-        return found
-    if page is not None:
-        near = _near_headline_dates(page, now, tz, languages)
-        if near is not None:
-            return near
-    if entry is not None and entry.published is not None:
-        text = entry.published_text or entry.published.isoformat()
-        precision = _precision_of(entry.published_text) if entry.published_text else "second"
-        return _Dated(entry.published, text, "feed", precision)
-    # Nothing else: the date stays unknown. The fetch time is kept in fetched_at and
-    # places the article in time as "first seen", never as its publication.
-    return _url_date(url)
+
+def _same_day(a: _Dated, b: _Dated, tz: tzinfo | None) -> bool:
+    """Whether two dates fall within a day of each other (zones can move a day by one)."""
+    day_a = _local_day(a.value, tz).date()
+    day_b = _local_day(b.value, tz).date()
+    return abs((day_a - day_b).days) <= 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -1140,7 +1254,7 @@ def _generic_body(
     """The body by trafilatura, trimmed to the article (see ``_trim_*``) and cleaned."""
     blocks = _trafilatura_blocks(tree, url, options)
     blocks = _trim_to_container(_trim_above_headline(blocks, page_text), page_text)
-    return _clean_blocks(blocks, title, options.fetched_at, options.timezone)
+    return _clean_blocks(blocks, title, options.timezone)
 
 
 def _require_text(blocks: Sequence[Block], url: str) -> None:
@@ -1289,7 +1403,7 @@ def article_from_entry(
     ``options.min_entry_chars`` of body text or no title: a teaser is not an article.
     """
     title = _squash(entry.title)
-    cleaned = _clean_blocks(_entry_blocks(entry), title, options.fetched_at, options.timezone)
+    cleaned = _clean_blocks(_entry_blocks(entry), title, options.timezone)
     body = cleaned.blocks
     paragraphs = [block.text for block in body if block.kind == "paragraph"]
     if not title or sum(len(p) for p in paragraphs) < options.min_entry_chars:

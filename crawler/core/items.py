@@ -39,7 +39,8 @@ BlockKind = Literal["paragraph", "subheading"]
 #: ``meta`` - HTML metadata (``article:published_time``, JSON-LD ...);
 #: ``feed`` - the feed entry's pubDate/updated;
 #: ``url`` - a date in the URL path (``.../2022-02-09-12345``);
-#: ``""`` - no date known (stores of older versions also said ``fetched`` for this).
+#: empty - the page gives no date (``published`` is None: the fetch time is kept apart,
+#: in ``fetched_at``, and never stands in for a publication date).
 DateSource = Literal["text", "meta", "feed", "url", ""]
 
 #: How much of the publication time is known.
@@ -132,28 +133,8 @@ class Article:
 
     @property
     def key(self) -> str:
-        """The identity of the record in the store (see ``record_key``)."""
-        return record_key(self.url, self.content_hash, self.publisher, self.attribution)
-
-
-def record_key(url: str, content_hash: str, publisher: str = "", attribution: str = "") -> str:
-    """The identity of a record: its URL, else its text and the lines that say whose it is.
-
-    Two outlets printing one wire text word for word differ only in their publisher
-    and source lines, so without a URL those lines are part of the identity: both
-    copies are kept (and clustered together), while one file imported twice is one
-    record. A record without those lines is known by its text alone.
-    """
-    if url:
-        return url
-    publisher, attribution = _squash(publisher), _squash(attribution)
-    if not publisher and not attribution:
-        return f"sha256:{content_hash}"
-    digest = hashlib.sha256(content_hash.encode("ascii"))
-    for line in (publisher, attribution):
-        digest.update(b"\n")
-        digest.update(line.encode("utf-8", "surrogatepass"))
-    return f"sha256:{digest.hexdigest()}"
+        """The identity of the record in the store: its URL, or its content when it has none."""
+        return self.url or f"sha256:{self.content_hash}"
 
 
 def _squash(text: str) -> str:
