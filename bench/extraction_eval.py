@@ -18,10 +18,19 @@ Precision is the mean over pages with any prediction or truth, recall likewise, 
 the harmonic mean of those two means. Both extractors run in the same process on the same
 bytes, so the pages/s figures and their ratio compare like with like.
 
-The benchmark's ground truth has no dates; the date check reports how often a date was
-found and, for pages whose URL carries a day, how often a date read from the page itself
-falls within a day of it. The language check compares ``Article.language`` with the
-dataset's ``lang_detected.json``.
+Dates and headlines, same run, same inputs, against trafilatura with its own date search
+(htmldate, ``extensive_search`` and ``original_date`` on):
+
+* **date accuracy** is the share of pages whose date falls within a day of the page's known
+  day; a page left undated counts as wrong. On DAnIEL the day is in each file's name (the day
+  the corpus collected the page); both extractors are told the page was fetched at 23:00 UTC
+  that day (relative dates such as "Сегодня, 15:33" need it, and neither may date a page
+  after it). On the benchmark the known day is the one its URL carries, where it carries one.
+* **title accuracy** is the share of DAnIEL pages whose title has exactly the words (case and
+  punctuation aside) of the reference's first paragraph, on pages where that paragraph is a
+  headline (at most 200 characters). The benchmark has no headlines in its ground truth.
+
+The language check compares ``Article.language`` with the dataset's ``lang_detected.json``.
 """
 
 from __future__ import annotations
@@ -33,12 +42,12 @@ import os
 import re
 import statistics
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
+from time import perf_counter as time_counter
 
 import lxml.html
 
@@ -53,6 +62,8 @@ from crawler.core.items import Article  # noqa: E402
 #: Where the shared data lives by default: ``../shared`` beside the project.
 DEFAULT_SHARED = Path(os.environ.get("WIRECRAWL_SHARED", ROOT.parent / "shared"))
 SHINGLE_SIZE = 4
+#: A reference's first paragraph longer than this is text, not a headline.
+HEADLINE_MAX_CHARS = 200
 
 _TOKEN = re.compile(r"\w+")
 
@@ -66,6 +77,22 @@ class Page:
     url: str
     reference: str
     language: str = ""
+    #: The page's known day (DAnIEL: its file name; the benchmark: its URL), if any.
+    day: date | None = None
+    #: The headline as the ground truth gives it, if it gives one.
+    headline: str = ""
+    #: When the page is taken to have been fetched (anchors relative dates), if known.
+    fetched_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Output:
+    """What one extractor made of one page."""
+
+    text: str
+    published: date | None = None
+    title: str = ""
+    article: Article | None = None
 
 
 @dataclass(frozen=True)
@@ -83,8 +110,12 @@ class Run:
 
     scores: Scores
     pages_per_second: float
-    outputs: list[str]
-    articles: list[Article | None]
+    outputs: list[Output]
+
+    @property
+    def articles(self) -> list[Article | None]:
+        """Our records (None for the baseline and for pages we refused)."""
+        return [output.article for output in self.outputs]
 
 
 # --- Scoring --------------------------------------------------------------------------------
@@ -140,7 +171,18 @@ def load_benchmark(shared: Path = DEFAULT_SHARED) -> list[Page]:
     for name, item in sorted(truth.items()):
         html = gzip.decompress((folder / "html" / f"{name}.html.gz").read_bytes())
         language = languages.get(f"article-extraction-benchmark/html/{name}.html.gz", "")
-        pages.append(Page(name, html, item.get("url", ""), item.get("articleBody", ""), language))
+        url = item.get("url", "")
+        day = _url_day(url)
+        pages.append(
+            Page(
+                name,
+                html,
+                url,
+                item.get("articleBody", ""),
+                language,
+                day=date(*day) if day is not None else None,
+            )
+        )
     return pages
 
 
@@ -158,8 +200,19 @@ def load_daniel(shared: Path = DEFAULT_SHARED) -> list[Page]:
         reference = (folder / "reference" / path.name).read_text(encoding="utf-8")
         # File names are <date>_<host>_<hash>: the host stands in for the unknown URL.
         host = path.name.split("_")[1] if path.name.count("_") >= 2 else "example.org"
+        day = datetime.strptime(path.name[:8], "%Y%m%d").date()
+        text = _reference_text(reference)
+        first = text.split("\n", 1)[0]
         pages.append(
-            Page(path.name, path.read_bytes(), f"http://{host}/", _reference_text(reference))
+            Page(
+                path.name,
+                path.read_bytes(),
+                f"http://{host}/",
+                text,
+                day=day,
+                headline=first if len(first) <= HEADLINE_MAX_CHARS else "",
+                fetched_at=datetime.combine(day, time(23, 0), tzinfo=UTC),
+            )
         )
     return pages
 
@@ -167,34 +220,46 @@ def load_daniel(shared: Path = DEFAULT_SHARED) -> list[Page]:
 # --- Extractors -----------------------------------------------------------------------------
 
 
-def ours(page: Page) -> tuple[str, Article | None]:
+def ours(page: Page) -> Output:
     """wirecrawl's ``extract``: the body blocks joined, empty when it raises."""
     try:
-        article = extract(page.html, page.url, ExtractOptions())
+        article = extract(page.html, page.url, ExtractOptions(fetched_at=page.fetched_at))
     except WirecrawlError:
-        return "", None
-    return article.body_text, article
+        return Output("")
+    published = article.published.date() if article.published is not None else None
+    return Output(article.body_text, published, article.title, article)
 
 
-def plain_trafilatura(page: Page) -> tuple[str, Article | None]:
-    """``trafilatura.extract`` with its defaults: the baseline."""
+def plain_trafilatura(page: Page) -> Output:
+    """trafilatura with its defaults and its own date search (htmldate): the baseline."""
     import trafilatura  # the baseline under test, imported here only
 
-    return trafilatura.extract(page.html, url=page.url or None) or "", None
+    search: dict[str, object] = {"extensive_search": True, "original_date": True}
+    if page.fetched_at is not None:
+        search["max_date"] = page.fetched_at.date().isoformat()
+    document = trafilatura.bare_extraction(
+        page.html, url=page.url or None, with_metadata=True, date_extraction_params=search
+    )
+    if document is None:
+        return Output("")
+    text = getattr(document, "text", None) or ""
+    found = getattr(document, "date", None)
+    try:
+        published = date.fromisoformat(found[:10]) if found else None
+    except ValueError:
+        published = None
+    return Output(text, published, getattr(document, "title", None) or "")
 
 
-def run(pages: Sequence[Page], extractor: Callable[[Page], tuple[str, Article | None]]) -> Run:
+def run(pages: Sequence[Page], extractor: Callable[[Page], Output]) -> Run:
     """Run one extractor over the pages; score and time it."""
-    outputs: list[str] = []
-    articles: list[Article | None] = []
-    started = time.perf_counter()
+    outputs: list[Output] = []
+    started = time_counter()
     for page in pages:
-        text, article = extractor(page)
-        outputs.append(text)
-        articles.append(article)
-    elapsed = time.perf_counter() - started
-    counts = [page_counts(p.reference, out) for p, out in zip(pages, outputs, strict=True)]
-    return Run(summarise(counts), len(pages) / elapsed if elapsed else 0.0, outputs, articles)
+        outputs.append(extractor(page))
+    elapsed = time_counter() - started
+    counts = [page_counts(p.reference, out.text) for p, out in zip(pages, outputs, strict=True)]
+    return Run(summarise(counts), len(pages) / elapsed if elapsed else 0.0, outputs)
 
 
 # --- Checks beyond the body -----------------------------------------------------------------
@@ -210,32 +275,61 @@ def _url_day(url: str) -> tuple[int, int, int] | None:
     return int(groups[0]), int(groups[1]), int(groups[2])
 
 
-def date_report(pages: Sequence[Page], articles: Iterable[Article | None]) -> list[str]:
-    """Lines on date coverage and agreement with dates in URLs."""
-    sources: Counter[str] = Counter()
-    checked = agreeing = 0
-    for page, article in zip(pages, articles, strict=True):
-        if article is None:
-            sources["(no article)"] += 1
-            continue
-        sources[article.published_source or "(none)"] += 1
-        day = _url_day(page.url)
-        if day is None or article.published is None or article.published_source == "url":
+@dataclass(frozen=True)
+class Accuracy:
+    """How many of the pages that can be checked came out right."""
+
+    right: int
+    checked: int
+
+    @property
+    def share(self) -> float:
+        """``right / checked`` (0 when nothing could be checked)."""
+        return self.right / self.checked if self.checked else 0.0
+
+    def __str__(self) -> str:
+        return f"{self.right}/{self.checked} ({self.share:.1%})"
+
+
+def date_accuracy(pages: Sequence[Page], outputs: Sequence[Output]) -> Accuracy:
+    """Pages dated within a day of their known day, of the pages with a known day."""
+    right = checked = 0
+    for page, output in zip(pages, outputs, strict=True):
+        if page.day is None:
             continue
         checked += 1
-        if abs((article.published.date() - date(*day)).days) <= 1:
-            agreeing += 1
+        right += output.published is not None and abs((output.published - page.day).days) <= 1
+    return Accuracy(right, checked)
+
+
+def _title_words(text: str) -> list[str]:
+    return _TOKEN.findall(text.casefold())
+
+
+def title_accuracy(pages: Sequence[Page], outputs: Sequence[Output]) -> Accuracy:
+    """Pages whose title has the reference headline's words, of the pages that give one."""
+    right = checked = 0
+    for page, output in zip(pages, outputs, strict=True):
+        if not page.headline:
+            continue
+        checked += 1
+        right += bool(output.title) and _title_words(output.title) == _title_words(page.headline)
+    return Accuracy(right, checked)
+
+
+def date_report(pages: Sequence[Page], articles: Iterable[Article | None]) -> list[str]:
+    """Lines on where our dates came from."""
+    sources: Counter[str] = Counter()
+    for article in articles:
+        if article is None:
+            sources["(no article)"] += 1
+        else:
+            sources[article.published_source or "(none)"] += 1
     found_any = sum(n for s, n in sources.items() if not s.startswith("("))
-    lines = [
+    return [
         f"date found on {found_any}/{len(pages)} pages; by source: "
         + ", ".join(f"{s}={n}" for s, n in sorted(sources.items())),
     ]
-    if checked:
-        lines.append(
-            f"date read from the page vs the day in its URL: {agreeing}/{checked} within a day "
-            f"({agreeing / checked:.1%})"
-        )
-    return lines
 
 
 def language_report(pages: Sequence[Page], articles: Iterable[Article | None]) -> list[str]:
@@ -266,13 +360,17 @@ def table(name: str, pages: Sequence[Page], mine: Run, baseline: Run) -> list[st
     ratio = mine.pages_per_second / baseline.pages_per_second if baseline.pages_per_second else 0
     rows = [
         f"{name} ({len(pages)} pages)",
-        f"  {'extractor':<22}{'precision':>10}{'recall':>10}{'F1':>10}{'pages/s':>10}",
+        f"  {'extractor':<22}{'precision':>10}{'recall':>10}{'F1':>10}{'pages/s':>10}"
+        f"{'dates':>18}{'titles':>18}",
     ]
-    for label, result in (("wirecrawl extract", mine), ("trafilatura.extract", baseline)):
+    titled = any(page.headline for page in pages)
+    for label, result in (("wirecrawl extract", mine), ("trafilatura", baseline)):
         s = result.scores
+        dates = str(date_accuracy(pages, result.outputs))
+        titles = str(title_accuracy(pages, result.outputs)) if titled else "-"
         rows.append(
             f"  {label:<22}{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>10.3f}"
-            f"{result.pages_per_second:>10.1f}"
+            f"{result.pages_per_second:>10.1f}{dates:>18}{titles:>18}"
         )
     f1_ratio = mine.scores.f1 / baseline.scores.f1 if baseline.scores.f1 else 0.0
     rows.append(f"  ratio ours/trafilatura: F1 {f1_ratio:.3f}, speed {ratio:.2f}")

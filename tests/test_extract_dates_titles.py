@@ -151,3 +151,135 @@ def test_evidence_dated_after_the_fetch_is_dropped() -> None:
         html, "https://ledger.example/2022/02/09/ferry", ExtractOptions(fetched_at=fetched)
     )
     assert (article.published, article.published_source) == (datetime(2022, 2, 9), "url")
+
+
+def test_a_page_dated_only_in_its_furniture_gets_that_day_from_the_wider_search() -> None:
+    # No metadata, no date line by the headline, no date in the URL: the day sits only in
+    # the links to the story's own pictures and comments, which htmldate's search reads.
+    html = article_page(
+        "ru",
+        "Совет утвердил план ремонта набережной",
+        head='<meta name="generator" content="cms">',
+    ).replace(
+        "</article>",
+        '</article><aside><img src="/pic/news/2011/11/28/nab/pic001.jpg" alt="">'
+        '<a href="/comments/news/2011/11/28/nab/">Comments</a></aside>',
+    )
+    fetched = datetime(2011, 11, 28, 20, 0, tzinfo=UTC)
+    article = extract(html, "https://gazeta.example/news/nab", ExtractOptions(fetched_at=fetched))
+    assert article.published == datetime(2011, 11, 28)
+    assert (article.published_source, article.published_precision) == ("search", "day")
+
+
+def test_a_copyright_year_is_not_a_date() -> None:
+    html = article_page("en", "Harbour board keeps the old ferry").replace(
+        "</article>", "</article><footer><p>© The Ledger, 2022</p></footer>"
+    )
+    fetched = datetime(2024, 5, 6, tzinfo=UTC)
+    article = extract(html, "https://ledger.example/ferry", ExtractOptions(fetched_at=fetched))
+    assert (article.published, article.published_source) == (None, "")
+
+
+# --- Headlines --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "language, title, headline",
+    [
+        # A speaker before the dash is part of the headline.
+        (
+            "ru",
+            "Мэр – министру: набережную откроют к лету | Вечерняя газета",
+            "Мэр – министру: набережную откроют к лету",
+        ),
+        # So is a twist after it.
+        (
+            "en",
+            "Police appeal after the harbour fires – 'critical' - The Ledger",
+            "Police appeal after the harbour fires – 'critical'",
+        ),
+        # The site's name before the headline goes as well as after it.
+        (
+            "es",
+            "Diario del Puerto | El puerto mantiene el viejo transbordador",
+            "El puerto mantiene el viejo transbordador",
+        ),
+        (
+            "ar",
+            "مجلس الميناء – يبقي العبارة القديمة - صحيفة الميناء",
+            "مجلس الميناء – يبقي العبارة القديمة",
+        ),
+    ],
+)
+def test_only_the_site_name_leaves_the_title(language: str, title: str, headline: str) -> None:
+    site = title.rsplit(" - ", 1)[-1] if " - " in title else ""
+    site = site or title.rsplit(" | ", 1)[-1] if language == "ru" else site
+    if language == "es":
+        site = "Diario del Puerto"
+    head = f"<title>{title}</title><meta property='og:site_name' content='{site}'>"
+    # The page's <h1> is its logo: the title comes from <title>.
+    html = article_page(language, "", head=head, h1="<h1><a href='/'>LOGO</a></h1>")
+    article = extract(html, "https://paper.example/story")
+    assert article.title == headline
+
+
+def test_the_host_name_spelled_in_the_title_is_the_site_name() -> None:
+    head = "<title>Harbour board keeps the old ferry – Harbour-Ledger.com</title>"
+    html = article_page("en", "", head=head, h1="<h1><a href='/'>LOGO</a></h1>")
+    article = extract(html, "https://www.harbourledger.com/2022/02/09/ferry")
+    assert article.title == "Harbour board keeps the old ferry"
+
+
+def test_a_part_after_a_dash_stays_when_nothing_says_it_is_the_site() -> None:
+    head = "<title>Harbour board keeps the old ferry - one more winter</title>"
+    html = article_page("en", "", head=head, h1="<h1><a href='/'>LOGO</a></h1>")
+    article = extract(html, "https://ledger.example/ferry")
+    assert article.title == "Harbour board keeps the old ferry - one more winter"
+
+
+@pytest.mark.parametrize(
+    "h1, expected",
+    [
+        (
+            '<h1><span class="kicker">General strike</span><span>Dock workers walk out</span></h1>',
+            "General strike: Dock workers walk out",
+        ),
+        (
+            "<h1>Всеобщая забастовка<br>Докеры вышли из порта</h1>",
+            "Всеобщая забастовка: Докеры вышли из порта",
+        ),
+        # A headline broken over two lines by the layout carries on its sentence.
+        ("<h1>Dock workers walk out<br>as talks fail</h1>", "Dock workers walk out as talks fail"),
+        # A date stamp and a comment counter printed inside the heading are not headline.
+        (
+            '<h1>Dock workers walk out <span class="date">06.01.12 08:46</span></h1>',
+            "Dock workers walk out",
+        ),
+        ("<h1><b>Dock</b> workers walk out</h1>", "Dock workers walk out"),
+        # Arabic has no capitals: two words meeting at the edge of their elements.
+        (
+            "<h1><span>عاجل</span><span>إضراب عمال الميناء</span></h1>",
+            "عاجل: إضراب عمال الميناء",
+        ),
+    ],
+)
+def test_the_printed_headline_keeps_its_parts_apart(h1: str, expected: str) -> None:
+    # og:title leaves the kicker out, as sites do; the <h1> is what the reader sees.
+    og_title = expected.split(": ")[-1]
+    head = f"<meta property='og:title' content='{og_title}'>"
+    html = article_page("ru" if "Док" in h1 else "en", "", head=head, h1=h1)
+    article = extract(html, "https://ledger.example/strike")
+    assert article.title == expected
+    # The headline is not read again as the body's first paragraph.
+    assert article.body[0].text == BODIES["ru" if "Док" in h1 else "en"][0]
+
+
+def test_a_section_after_the_headline_goes_when_the_page_prints_the_headline_alone() -> None:
+    # No <h1>, no og:title: the page sets its headline in an <h2>, the <title> adds a section.
+    head = "<title>Совет утвердил план ремонта набережной - ГОРОД И ЛЮДИ</title>"
+    html = article_page(
+        "ru", "", head=head, h1="<h2 class='headline'>Совет утвердил план ремонта набережной</h2>"
+    )
+    article = extract(html, "https://gazeta.example/city/nab")
+    assert article.title == "Совет утвердил план ремонта набережной"
+    assert article.body[0].text == BODIES["ru"][0]

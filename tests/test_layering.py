@@ -33,6 +33,7 @@ OWNERS = {
     "datasketch": "crawler/core/dedup.py",
     "feedparser": "crawler/core/feeds.py",
     "trafilatura": "crawler/core/extract.py",
+    "htmldate": "crawler/core/extract.py",
     "redis": "crawler/app/distributed.py",
     "sqlite_utils": "storage/",
     "datasette": "crawler/app/web/",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from crawler.core.urls import (
@@ -679,5 +679,7 @@ def test_generated_news_urls(case: NewsUrl) -> None:
 
 @given(news_urls())
 def test_raw_and_percent_encoded_paths_agree(case: NewsUrl) -> None:
+    # Whitespace around a raw URL is noise from the feed and is cut; "%20" is the path's.
+    assume(case.path == case.path.rstrip() or case.rest != "")
     encoded = case.origin + quote(case.path) + case.rest
     assert canonical_url(encoded) == canonical_url(case.url)

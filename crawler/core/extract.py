@@ -28,9 +28,12 @@
    lines (kept as date evidence) go too, and trailing "Photo:"/"Source:" lines become
    ``photo_credit`` and the source line. Fewer than 10 words (and 80 characters) of text
    is no article: ``ExtractionError``.
-4. **Title.** The ``<h1>`` that agrees with ``og:title``/``<title>``, else ``og:title`` or
-   JSON-LD ``headline``, else ``<title>`` without the site name; the feed entry's title
-   when the page has none.
+4. **Title.** The headline as printed: the ``<h1>`` that agrees with ``og:title``/``<title>``
+   (its parts, a kicker and the headline set apart by the layout, joined by ": "), else
+   ``og:title``, JSON-LD ``headline`` or ``<title>``, each without the site's name when it
+   is printed before or after the headline (``og:site_name``, JSON-LD ``publisher``, or the
+   host's name spelled in that part); any other part stays, whatever sets it apart. The
+   feed entry's title when the page has none.
 5. **Language**, first found: ``<html lang>``, ``og:locale`` and ``<meta
    http-equiv="content-language">``, JSON-LD ``inLanguage``, the HTTP ``Content-Language``
    header; the feed entry's language; ``ExtractOptions.language_hint``; then
@@ -51,8 +54,10 @@
    only refines a stronger witness of the same day (its time of day when that witness knows
    only the day), or, when nothing else dates the page, is read in the latest year that keeps
    it no later than the fetch. Evidence dated more than a day after the fetch is impossible
-   and dropped. With no evidence, ``published`` is None: the fetch time is never a
-   publication date. On a page read by a site rule the printed date comes first: the rule
+   and dropped. When none of these dates a page read generically, htmldate's wider search
+   (dates in attributes, image paths, page furniture; capped at the fetch day) gives the
+   day, with source ``search``. With no evidence, ``published`` is None: the fetch time is
+   never a publication date. On a page read by a site rule the printed date comes first: the rule
    reads it on purpose and the seed format keeps the date as printed. ``published_source``
    records which evidence won and ``published_text`` the exact text it was read from.
 7. **Wire agency** through ``wire.detect_wire`` over the paragraphs and the source line.
@@ -77,6 +82,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import htmldate
 import lxml.html
 import trafilatura
 from lxml import etree
@@ -95,6 +101,7 @@ from crawler.core.items import (
     FeedEntry,
 )
 from crawler.core.lang import detect_language
+from crawler.core.scripts import latin
 
 __all__ = [
     "MAX_HTML_BYTES",
@@ -382,6 +389,10 @@ _AUTHOR_META_KEYS = (
     "dc.creator",
 )
 _TITLE_META_KEYS = ("og:title", "twitter:title")
+# How many headings the title may be checked against (sites print their headline early).
+_HEADINGS_READ = 40
+#: Where a page names its site: what a title may carry after (or before) the headline.
+_SITE_NAME_META_KEYS = ("og:site_name", "application-name", "apple-mobile-web-app-title")
 _LANG_META_KEYS = ("content-language", "language", "dc.language", "og:locale")
 _ARTICLE_TYPES = frozenset(
     {
@@ -411,6 +422,9 @@ class _PageMeta:
     meta_titles: list[str] = field(default_factory=list)
     page_title: str = ""
     headlines: list[str] = field(default_factory=list)
+    #: The letters (``_letters``) of the page's first headings, h1 to h4.
+    heading_letters: set[str] = field(default_factory=set)
+    site_names: list[str] = field(default_factory=list)
     meta_dates: list[tuple[int, str]] = field(default_factory=list)
     json_ld_dates: list[str] = field(default_factory=list)
     json_ld_headlines: list[str] = field(default_factory=list)
@@ -446,6 +460,8 @@ def _read_meta(tree: HtmlElement, url: str, headers: Mapping[str, str] | None) -
             meta.meta_dates.append((_DATE_META_RANK[key], content))
         elif key in _TITLE_META_KEYS:
             meta.meta_titles.append(content)
+        elif key in _SITE_NAME_META_KEYS:
+            meta.site_names.append(content)
         elif key in _AUTHOR_META_KEYS and not content.startswith(("http://", "https://")):
             meta.meta_authors.append(content)
         if (key in _LANG_META_KEYS or http_equiv == "content-language") and _language_code(content):
@@ -467,11 +483,15 @@ def _read_meta(tree: HtmlElement, url: str, headers: Mapping[str, str] | None) -
         meta.page_title = _squash(element.text_content())
         break
     for heading in tree.iter("h1"):
-        text = _squash(heading.text_content())
+        text = sites.heading_text(heading)
         if text:
             meta.headlines.append(text)
         if len(meta.headlines) >= 3:
             break
+    for index, heading in enumerate(tree.iter("h1", "h2", "h3", "h4")):
+        if index >= _HEADINGS_READ:
+            break
+        meta.heading_letters.add(_letters(heading.text_content()))
     _read_time_elements(tree, meta)
     _read_json_ld(tree, meta)
     return meta
@@ -557,6 +577,7 @@ def _read_json_ld(tree: HtmlElement, meta: _PageMeta) -> None:
             if isinstance(headline, str) and headline.strip():
                 meta.json_ld_headlines.append(_squash(headline))
             meta.json_ld_authors += [_squash(n) for n in _names(item.get("author")) if n.strip()]
+            meta.site_names += [_squash(n) for n in _names(item.get("publisher")) if n.strip()]
             language = item.get("inLanguage")
             if isinstance(language, str) and _language_code(language):
                 meta.json_ld_languages.append(_language_code(language))
@@ -586,40 +607,96 @@ def _host(url: str) -> str:
 # Title
 # --------------------------------------------------------------------------------------------
 
-_TITLE_SEPARATORS = re.compile(r"\s+[|–—•·:-]\s+|\s+[/»«]\s+")
+# The separators that set a site's name apart in a title: "Headline - Site", "Site | Headline".
+_TITLE_SEPARATORS = re.compile(r"(\s+(?:[|–—•·:/»«-]|::|//|\|\|)\s+)")
 _WORD = re.compile(r"\w+")
+# Labels of a host name that say nothing about the site ("www.bbc.co.uk": "bbc").
+_HOST_FILLER = frozenset({"www", "m", "amp", "mobile", "news", "co", "com", "org", "net", "gov"})
+# A site's name is short: a part of more words is part of the headline.
+_SITE_NAME_MAX_WORDS = 5
 
 
 def _words(text: str) -> set[str]:
     return {w.casefold() for w in _WORD.findall(text)}
 
 
-def _title_part(page_title: str, site_words: set[str]) -> str:
-    """The headline part of a ``<title>`` such as "Headline - Site name"."""
-    parts = [part for part in _TITLE_SEPARATORS.split(page_title) if part.strip()]
-    if len(parts) <= 1:
-        return page_title
-    candidates = [part for part in parts if not (_words(part) and _words(part) <= site_words)]
-    return max(candidates or parts, key=len).strip()
+@dataclass(frozen=True)
+class _SiteNames:
+    """What the page and its URL say the site is called."""
+
+    #: Words of the names the page gives itself (``og:site_name``, JSON-LD publisher).
+    words: frozenset[str]
+    #: The host's telling label ("lenta" for lenta.ru, "theguardian" for theguardian.com).
+    label: str
+
+    @classmethod
+    def of(cls, meta: _PageMeta, url: str) -> _SiteNames:
+        labels = [part for part in _host(url).split(".")[:-1] if part not in _HOST_FILLER]
+        words = frozenset().union(*(_words(name) for name in meta.site_names))
+        return cls(words, max(labels, key=len) if labels else "")
+
+    def names(self, part: str) -> bool:
+        """Whether a title part is the site's name rather than part of the headline."""
+        words = _words(part)
+        if not words or len(words) > _SITE_NAME_MAX_WORDS:
+            return False
+        if self.words and words <= self.words:
+            return True
+        letters = latin(_letters(part))
+        # "Lenta.ru", "BBC News", "The Guardian", "ОБКОМ": the host's label spelled in it.
+        return len(self.label) >= 3 and self.label in letters
+
+
+def _title_part(title: str, site: _SiteNames, printed: set[str]) -> str:
+    """A title without what it adds to the headline ("Headline - Site", "Site | Headline").
+
+    The site's name printed before or after the headline goes. Of what stays, the run of
+    parts the page prints as a heading is the headline ("Headline - Section" over a page
+    whose heading says "Headline"); without such a heading every other part stays, however
+    it is set apart: "Мэр – министру: ..." keeps its speaker, "Police appeal – 'critical'"
+    its end. ``printed`` holds the letters of the page's headings.
+    """
+    pieces = _TITLE_SEPARATORS.split(title)
+    # pieces alternate: part, separator, part, ...
+    parts, separators = pieces[0::2], pieces[1::2]
+
+    def joined(start: int, end: int) -> str:
+        kept = [parts[start]]
+        for index in range(start + 1, end):
+            kept += [separators[index - 1], parts[index]]
+        return "".join(kept).strip()
+
+    start, end = 0, len(parts)
+    while end - start > 1 and site.names(parts[end - 1]):
+        end -= 1
+    while end - start > 1 and site.names(parts[start]):
+        start += 1
+    runs = [(i, j) for i in range(start, end) for j in range(i + 1, end + 1)]
+    shown = [run for run in runs if _letters(joined(*run)) in printed]
+    if shown:
+        start, end = max(shown, key=lambda run: len(joined(*run)))
+    return joined(start, end) if (start, end) != (0, len(parts)) else title
 
 
 def _choose_title(meta: _PageMeta, url: str) -> str:
+    """The headline as printed (module docstring, step 4)."""
+    site = _SiteNames.of(meta, url)
     references = [*meta.meta_titles, *meta.json_ld_headlines, meta.page_title]
     reference_words = set().union(*(_words(r) for r in references if r))
+    titled = next((_title_part(t, site, meta.heading_letters) for t in references if t), "")
+    title_words = _words(titled)
     for headline in meta.headlines:
         words = _words(headline)
-        # An <h1> that shares most of its words with the metadata titles is the headline;
-        # other <h1>s are logos and section names.
-        if words and len(words & reference_words) >= 0.6 * len(words):
+        # An <h1> that shares most of its words with the metadata titles, and holds most
+        # of the headline they give, is the headline (a kicker it prints and they leave
+        # out is the page's own); other <h1>s are logos, section names and kickers alone.
+        if (
+            words
+            and len(words & reference_words) >= 0.6 * len(words)
+            and len(words & title_words) >= 0.6 * len(title_words)
+        ):
             return headline
-    if meta.meta_titles:
-        return meta.meta_titles[0]
-    if meta.json_ld_headlines:
-        return meta.json_ld_headlines[0]
-    site_words = _words(_host(url).replace(".", " "))
-    if meta.page_title:
-        return _title_part(meta.page_title, site_words)
-    return meta.headlines[0] if meta.headlines else ""
+    return titled or (meta.headlines[0] if meta.headlines else "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -754,7 +831,7 @@ class _PageText:
 
     def _find_headline(self, lines: list[sites.Line]) -> int | None:
         for index, line in enumerate(lines):
-            if line.tag == "h1" and (not self._title or _same_text(line.text, self._title)):
+            if line.tag == "h1" and (not self._title or _holds_headline(line.text, self._title)):
                 return index
         for index, line in enumerate(lines):
             if line.is_heading and self._title and _same_text(line.text, self._title):
@@ -784,7 +861,32 @@ _FOOTER_BLOCKS = 4
 
 
 def _same_text(a: str, b: str) -> bool:
-    return bool(a) and a.casefold().strip(" .") == b.casefold().strip(" .")
+    """Whether two texts say the same in the same words, whatever their spaces and
+    punctuation (a kicker joined with ": " and the same kicker set on its own line)."""
+    return bool(a) and _letters(a) == _letters(b)
+
+
+def _holds_headline(line: str, title: str) -> bool:
+    """Whether a heading's line is the headline, with what the page prints inside the
+    heading around it (a comment counter, a date stamp) or its parts run together."""
+    headline, letters = _letters(title), _letters(line)
+    return bool(headline) and headline in letters and len(headline) >= 0.6 * len(letters)
+
+
+def _letters(text: str) -> str:
+    return "".join(_WORD.findall(text.casefold()))
+
+
+def _letters_end(text: str, count: int) -> int:
+    """Where in ``text`` the first ``count`` characters of ``_letters(text)`` end."""
+    if count <= 0:
+        return 0
+    seen = 0
+    for match in _WORD.finditer(text.casefold()):
+        if seen + len(match.group()) >= count:
+            return match.start() + (count - seen)
+        seen += len(match.group())
+    return len(text)
 
 
 @dataclass
@@ -822,13 +924,26 @@ def _date_line(text: str, tz: tzinfo | None) -> dates.ParsedDate | None:
 def _clean_blocks(blocks: list[Block], title: str, tz: tzinfo | None) -> _Body:
     cleaned = _Body([])
     kept: list[Block] = []
+    headline = _letters(title)
+    # The letters of the headline's parts read so far as blocks of their own.
+    seen = ""
     for index, block in enumerate(blocks):
-        if index < _HEADER_BLOCKS and not kept:
-            # The headline repeated as the first block, and date lines above the text,
-            # belong to the page's header, not to the article.
+        if index < _HEADER_BLOCKS + 2 and not kept:
+            # The headline repeated as the first block (whole, in its parts, or with the
+            # date stamp it prints), and date lines above the text, belong to the page's
+            # header, not to the article.
+            letters = _letters(block.text)
             if _same_text(block.text, title):
                 continue
-            if _date_line(block.text, tz) is not None:
+            if letters and headline and headline.startswith(seen + letters):
+                seen += letters
+                continue
+            if letters.startswith(headline) and headline and seen == "":
+                rest = block.text[_letters_end(block.text, len(headline)) :].strip()
+                if rest and _date_line(rest, tz) is not None:
+                    cleaned.printed_dates.append(rest)
+                    continue
+            if index < _HEADER_BLOCKS and _date_line(block.text, tz) is not None:
                 cleaned.printed_dates.append(block.text)
                 continue
         if kept and kept[-1].text == block.text:
@@ -1199,6 +1314,46 @@ def _choose_date(
     return None
 
 
+def _searched_date(tree: HtmlElement, url: str, fetched_at: datetime | None) -> _Dated | None:
+    """The day htmldate's wider search finds when our own evidence gives none.
+
+    It reads what our rules leave alone (dates in attributes, in the page's furniture, in
+    image paths), on a copy of the tree. Only a day is taken, never one after the fetch:
+    htmldate caps its search at ``max_date`` (today's date without a fetch time).
+    """
+    latest = fetched_at.date().isoformat() if fetched_at is not None else None
+    try:
+        found = htmldate.find_date(tree, url=url or None, original_date=True, max_date=latest)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    if not found:
+        return None
+    try:
+        day = datetime.fromisoformat(found)
+    except ValueError:
+        return None
+    if day.day == 1 and not _prints_day(tree, day):
+        # htmldate reads a year alone ("© 2022") or a month alone ("/2022/03/") as the
+        # first day of it: a day it did not see is no evidence.
+        return None
+    return _Dated(day, found, "search", "day")
+
+
+def _prints_day(tree: HtmlElement, day: datetime) -> bool:
+    """Whether the page's markup holds ``day`` written out in numbers."""
+    y, m, d = day.year, day.month, day.day
+    forms = (
+        f"{y}-{m:02}-{d:02}",
+        f"{y}/{m:02}/{d:02}",
+        f"{d:02}.{m:02}.{y}",
+        f"{d:02}.{m:02}.{y % 100:02}",
+        f"{d:02}/{m:02}/{y}",
+        f"{m:02}/{d:02}/{y}",
+    )
+    markup = etree.tostring(tree, encoding="unicode")
+    return any(form in markup for form in forms)
+
+
 def _same_day(a: _Dated, b: _Dated, tz: tzinfo | None) -> bool:
     """Whether two dates fall within a day of each other (zones can move a day by one)."""
     day_a = _local_day(a.value, tz).date()
@@ -1327,6 +1482,8 @@ def extract(
         options=options,
         printed_first=site_page is not None,
     )
+    if dated is None and site_page is None:
+        dated = _searched_date(tree, url, options.fetched_at)
     wire_agency, attribution = _attribution(paragraphs, body.source_line)
     authors = _split_authors(meta.json_ld_authors or meta.meta_authors)
     if not authors and feed_entry is not None:

@@ -39,9 +39,11 @@ BlockKind = Literal["paragraph", "subheading"]
 #: ``meta`` - HTML metadata (``article:published_time``, JSON-LD ...);
 #: ``feed`` - the feed entry's pubDate/updated;
 #: ``url`` - a date in the URL path (``.../2022-02-09-12345``);
-#: empty - the page gives no date (``published`` is None: the fetch time is kept apart,
-#: in ``fetched_at``, and never stands in for a publication date).
-DateSource = Literal["text", "meta", "feed", "url", ""]
+#: ``search`` - the day htmldate's wider search of the page found, when none of the above
+#: gives one (attributes, image paths, page furniture: the weakest evidence);
+#: ``""`` - no date known: ``published`` is None, and the fetch time, kept apart in
+#: ``fetched_at``, never stands in for it (stores of older versions said ``fetched`` here).
+DateSource = Literal["text", "meta", "feed", "url", "search", ""]
 
 #: How much of the publication time is known.
 DatePrecision = Literal["day", "minute", "second", ""]
@@ -133,8 +135,28 @@ class Article:
 
     @property
     def key(self) -> str:
-        """The identity of the record in the store: its URL, or its content when it has none."""
-        return self.url or f"sha256:{self.content_hash}"
+        """The identity of the record in the store (see ``record_key``)."""
+        return record_key(self.url, self.content_hash, self.publisher, self.attribution)
+
+
+def record_key(url: str, content_hash: str, publisher: str = "", attribution: str = "") -> str:
+    """The identity of a record: its URL, else its text and the lines that say whose it is.
+
+    Two outlets printing one wire text word for word differ only in their publisher
+    and source lines, so without a URL those lines are part of the identity: both
+    copies are kept (and clustered together), while one file imported twice is one
+    record. A record without those lines is known by its text alone.
+    """
+    if url:
+        return url
+    publisher, attribution = _squash(publisher), _squash(attribution)
+    if not publisher and not attribution:
+        return f"sha256:{content_hash}"
+    digest = hashlib.sha256(content_hash.encode("ascii"))
+    for line in (publisher, attribution):
+        digest.update(b"\n")
+        digest.update(line.encode("utf-8", "surrogatepass"))
+    return f"sha256:{digest.hexdigest()}"
 
 
 def _squash(text: str) -> str:

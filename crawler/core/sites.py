@@ -251,6 +251,104 @@ def page_lines(
 
 
 # --------------------------------------------------------------------------------------------
+# Headlines as printed
+# --------------------------------------------------------------------------------------------
+
+#: How the parts of a headline printed apart are joined: a kicker set above or before the
+#: headline ("General strike" over "Dock workers walk out") reads "General strike: Dock
+#: workers walk out", the way news sites write a kicker inline.
+HEADLINE_JOINER = ": "
+# A part that already ends in punctuation needs only a space before the next one.
+_ENDS_JOINED = re.compile(r"[:;,.!?…\-–—|/•·]$")
+# Where the layout, not the text, separates two parts: a <br> or a block inside the heading.
+_BREAK = "\n"
+_STAMP_MAX_CHARS = 40
+
+
+def _is_date_stamp(text: str) -> bool:
+    """True for a short text that is nothing but a date ("06.01.12 08:46")."""
+    text = " ".join(text.split())
+    if not text or len(text) > _STAMP_MAX_CHARS:
+        return False
+    parsed = dates.parse_date(text)
+    return parsed is not None and len(parsed.text) >= 0.6 * len(text)
+
+
+def _heading_pieces(element: HtmlElement, pieces: list[str], top: bool) -> None:
+    """The text nodes inside ``element`` in reading order, with ``_BREAK`` where the layout
+    breaks a line, leaving out furniture and date stamps."""
+    tag = element.tag.lower() if isinstance(element.tag, str) else ""
+    if not top and (
+        not tag
+        or tag in _INVISIBLE
+        or _is_furniture(element)
+        or (tag != "br" and _is_date_stamp(element.text_content()))
+    ):
+        return
+    breaks = not top and (tag == "br" or tag in _BLOCKS)
+    if breaks:
+        pieces.append(_BREAK)
+    if element.text:
+        pieces.append(element.text)
+    for child in element:
+        _heading_pieces(child, pieces, False)
+        if child.tail:
+            pieces.append(child.tail)
+    if breaks:
+        pieces.append(_BREAK)
+
+
+def _glued(pieces: list[str], following: str) -> bool:
+    """Whether ``following`` runs into the text before it without a space where two
+    separately styled parts meet: a lower-case letter, digit or full stop right before a
+    capital, or two letters of a script without case."""
+    before = next((piece for piece in reversed(pieces) if piece), "")
+    if before == _BREAK or not before or not following:
+        return False
+    last, first = before[-1], following[0]
+    if first.isupper():
+        return last.islower() or last.isdigit() or last in ".!?»”"
+    # Scripts without case (Arabic): two words meeting at an element's edge.
+    return last.isalpha() and first.isalpha() and not (last.isupper() or last.islower())
+
+
+def heading_parts(heading: HtmlElement) -> list[str]:
+    """The parts of a heading as the page lays them out, in reading order.
+
+    Parts are separated by ``<br>`` and block elements inside the heading, and by the seam
+    between two inline elements whose texts would otherwise run together ("General strike"
+    in one ``<span>``, "Dock workers walk out" in the next: a lower-case letter or a full
+    stop glued to a capital is a line break the stylesheet makes). Page furniture inside the
+    heading (a comment counter, a share button) and a date stamp printed in it are left out.
+    """
+    pieces: list[str] = []
+    _heading_pieces(heading, pieces, True)
+    # Seams between sibling elements: "<span>General strike</span><span>Dock ...</span>".
+    joined: list[str] = []
+    for piece in pieces:
+        if piece != _BREAK and _glued(joined, piece):
+            joined.append(_BREAK)
+        joined.append(piece)
+    text = "".join(joined)
+    return [part for part in (" ".join(line.split()) for line in text.split(_BREAK)) if part]
+
+
+def heading_text(heading: HtmlElement) -> str:
+    """A heading's text as printed: its parts (``heading_parts``) joined by
+    ``HEADLINE_JOINER``, or by a space where a part ends in punctuation or the next one
+    carries on the sentence (it starts in lower case or with punctuation)."""
+    text = ""
+    for part in heading_parts(heading):
+        if not text:
+            text = part
+        elif _ENDS_JOINED.search(text) or part[:1].islower() or not part[:1].isalnum():
+            text = f"{text} {part}"
+        else:
+            text = f"{text}{HEADLINE_JOINER}{part}"
+    return text
+
+
+# --------------------------------------------------------------------------------------------
 # Footer lines shared by the rules and the generic extractor
 # --------------------------------------------------------------------------------------------
 
@@ -446,7 +544,7 @@ def _islworld(tree: HtmlElement, url: str) -> SitePage | None:
     headline = _headline(tree)
     if headline is None:
         return None
-    title = _squash(headline.text_content())
+    title = heading_text(headline)
     root, first = _article_root(headline)
     lines = [line for line in _lines_from(root, first) if not _is_switcher_line(line.text)]
     # Drop everything up to and including the headline itself.
