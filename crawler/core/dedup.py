@@ -207,7 +207,8 @@ class PreparedText:
         """
         if self.presigned is not None and self.presigned.boilerplate == boilerplate:
             return self.presigned.signature, self.presigned.keys
-        signature = sign_hashes(kept_hashes(self, boilerplate), params)
+        tokens = kept_hashes(self, boilerplate)
+        signature = sign_many([tokens], params, [kept_edges(self, boilerplate)])[0]
         return signature, band_keys(signature, params)
 
     @property
@@ -288,6 +289,52 @@ def kept_hashes(text: PreparedText, boilerplate: set[int] | frozenset[int]) -> n
     return text.hashes[np.repeat(keep, text.counts)]
 
 
+def kept_edges(
+    text: PreparedText, boilerplate: set[int] | frozenset[int]
+) -> tuple[tuple[int, int, int], ...]:
+    """``(block hash, first word, words)`` of the edge blocks that are not boilerplate.
+
+    Words are counted in the sequence ``kept_hashes`` gives, which is what
+    ``sign_many`` signs: these spans say which of its shingles lie inside
+    each block (see ``EdgeBlock``).
+    """
+    spans = []
+    start = 0
+    for index, count in enumerate(text.counts):
+        line_hash = text.edge_hashes.get(index)
+        if line_hash is not None and line_hash in boilerplate:
+            continue  # dropped: takes no words in the kept sequence
+        if line_hash is not None:
+            spans.append((line_hash, start, count))
+        start += count
+    return tuple(spans)
+
+
+def edge_blocks(
+    text: PreparedText,
+    boilerplate: set[int] | frozenset[int],
+    hashvalues: np.ndarray,
+    params: DedupParams = DEFAULT_PARAMS,
+) -> tuple[EdgeBlock, ...]:
+    """The ``EdgeBlock`` of each kept edge block of ``text``, against a signature made before.
+
+    For signatures stored without their edge blocks: each block's shingles are
+    signed alone and compared with ``hashvalues``. ``sign_many`` gives the
+    same blocks from the matrix it has already made (a test checks they agree).
+    """
+    a, b = _permutations(params)
+    n = params.shingle_size
+    tokens = kept_hashes(text, boilerplate)
+    out = []
+    for line_hash, start, words in kept_edges(text, boilerplate):
+        if words < n:
+            out.append(EdgeBlock(line_hash, 0, np.zeros(len(hashvalues), dtype=bool)))
+            continue
+        inside = ngram_hashes(tokens[start : start + words], n)
+        out.append(EdgeBlock(line_hash, words - n + 1, _minhash(inside, a, b) == hashvalues))
+    return tuple(out)
+
+
 def ngram_hashes(tokens: np.ndarray, n: int) -> np.ndarray:
     """Distinct 32-bit hashes of the ``n``-grams of a sequence of word hashes.
 
@@ -319,6 +366,30 @@ def shingle_hashes(words: Sequence[str], n: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False, slots=True)
+class EdgeBlock:
+    """A block at the edge of a signed body, and the signature positions it explains.
+
+    Only the shingles lying wholly inside the block are the block's: one
+    that spans a block boundary holds words of the next block too, and two
+    bodies that share the block but not its neighbour do not share it.
+    """
+
+    #: Hash of the block's folded text (``PreparedText.edge_hashes``).
+    hash: int
+    #: Shingles wholly inside the block (none when it has fewer words than a shingle).
+    shingles: int
+    #: For each signature position, whether its minimum comes from one of those shingles.
+    explains: np.ndarray
+
+
+def _edge_dtype(num_perm: int) -> np.dtype:
+    """One stored ``EdgeBlock``: its hash, its shingles, then ``explains`` as bits."""
+    return np.dtype(
+        [("hash", "<i8"), ("shingles", "<i4"), ("explains", "u1", (-(-num_perm // 8),))]
+    )
+
+
+@dataclass(frozen=True, eq=False, slots=True)
 class Signature:
     """MinHash signature of one document, with what verification needs."""
 
@@ -328,6 +399,8 @@ class Signature:
     shingle_count: int
     #: MinHash values of the first ``lede_words`` words (``lede_bands * lede_rows`` of them).
     lede: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint32))
+    #: The edge blocks signed with the body (not boilerplate), in body order.
+    edges: tuple[EdgeBlock, ...] = ()
 
     def to_bytes(self) -> bytes:
         """The hash values as little-endian bytes, for the store."""
@@ -337,13 +410,34 @@ class Signature:
         """The lede values as little-endian bytes, for the store."""
         return self.lede.astype("<u4").tobytes()
 
+    def edges_bytes(self) -> bytes:
+        """The edge blocks, for the store: 12 bytes and one bit per position each."""
+        records = np.zeros(len(self.edges), dtype=_edge_dtype(len(self.hashvalues)))
+        for record, block in zip(records, self.edges, strict=True):
+            record["hash"] = block.hash
+            record["shingles"] = block.shingles
+            record["explains"] = np.packbits(block.explains)
+        return records.tobytes()
+
     @classmethod
-    def from_bytes(cls, data: bytes, shingle_count: int, lede: bytes = b"") -> Signature:
-        """Rebuild a signature stored with ``to_bytes`` and ``lede_bytes``."""
+    def from_bytes(
+        cls, data: bytes, shingle_count: int, lede: bytes = b"", edges: bytes = b""
+    ) -> Signature:
+        """Rebuild a signature stored with ``to_bytes``, ``lede_bytes`` and ``edges_bytes``."""
+        hashvalues = np.frombuffer(data, dtype="<u4").astype(np.uint32)
+        num_perm = len(hashvalues)
+        records = np.frombuffer(edges, dtype=_edge_dtype(num_perm))
+        explains = np.unpackbits(records["explains"], axis=1, count=num_perm).astype(bool)
         return cls(
-            np.frombuffer(data, dtype="<u4").astype(np.uint32),
+            hashvalues,
             shingle_count,
             np.frombuffer(lede, dtype="<u4").astype(np.uint32),
+            tuple(
+                EdgeBlock(int(h), int(c), e)
+                for h, c, e in zip(
+                    records["hash"].tolist(), records["shingles"].tolist(), explains, strict=True
+                )
+            ),
         )
 
 
@@ -408,7 +502,9 @@ def sign_hashes(tokens: np.ndarray, params: DedupParams = DEFAULT_PARAMS) -> Sig
 
 
 def sign_many(
-    token_sets: Sequence[np.ndarray], params: DedupParams = DEFAULT_PARAMS
+    token_sets: Sequence[np.ndarray],
+    params: DedupParams = DEFAULT_PARAMS,
+    edges: Sequence[Sequence[tuple[int, int, int]]] | None = None,
 ) -> list[Signature]:
     """Signatures of many documents, given the word hashes of each (lede included).
 
@@ -421,6 +517,11 @@ def sign_many(
     (its minimum) and the lede values (the minimum of its first rows and
     first columns). Repeated n-grams do not change a minimum, so only the
     count needs the distinct ones.
+
+    ``edges`` gives each document's edge blocks as ``kept_edges`` does; the
+    minimum of a block's rows of the matrix, compared with the body's, says
+    which positions the block explains (``EdgeBlock``), at the cost of a
+    reduction over those rows only.
     """
     n = params.shingle_size
     a, b = _permutations(params)
@@ -463,8 +564,34 @@ def sign_many(
         # fmix32 is a bijection on 32-bit values: distinct mixed values are distinct n-grams.
         ordered = np.sort(segment)
         distinct = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
-        out.append(Signature(values.min(axis=0), distinct, lede_values))
+        body = values.min(axis=0)
+        blocks = _edge_blocks(values, body, edges[index], n) if edges else ()
+        out.append(Signature(body, distinct, lede_values, blocks))
     return out
+
+
+def _edge_blocks(
+    values: np.ndarray, body: np.ndarray, spans: Sequence[tuple[int, int, int]], n: int
+) -> tuple[EdgeBlock, ...]:
+    """The ``EdgeBlock`` of each span, from a document's (n-grams x permutations) matrix.
+
+    Row ``i`` is the n-gram starting at word ``i``: a block of ``words`` words
+    from ``start`` holds rows ``start`` to ``start + words - n``.
+    """
+    if not spans:
+        return ()
+    sizes = [max(0, words - n + 1) for _, _, words in spans]
+    minima = np.zeros((len(spans), values.shape[1]), dtype=values.dtype)
+    for row, ((_, start, _), inside) in enumerate(zip(spans, sizes, strict=True)):
+        if inside:
+            values[start : start + inside].min(axis=0, out=minima[row])
+    explains = minima == body
+    # A block with no shingle of its own explains nothing.
+    explains[[inside == 0 for inside in sizes]] = False
+    return tuple(
+        EdgeBlock(line_hash, inside, explains[row])
+        for row, ((line_hash, _, _), inside) in enumerate(zip(spans, sizes, strict=True))
+    )
 
 
 def presign(
@@ -480,8 +607,9 @@ def presign(
     computation. The store checks the
     boilerplate when it writes each article and signs again if it changed.
     """
-    kept = [kept_hashes(t, b) for t, b in zip(texts, boilerplates, strict=True)]
-    signatures = sign_many(kept, params)
+    pairs = list(zip(texts, boilerplates, strict=True))
+    kept = [kept_hashes(t, b) for t, b in pairs]
+    signatures = sign_many(kept, params, [kept_edges(t, b) for t, b in pairs])
     keys = band_keys_of(signatures, params)
     return [
         dataclasses.replace(text, presigned=Presigned(boilerplate, signature, text_keys))
