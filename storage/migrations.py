@@ -497,3 +497,16 @@ def m010_copies_keep_their_publisher(db: Database) -> None:
             "UPDATE articles SET key = ? WHERE id = ?",
             [record_key("", content_hash, publisher, attribution), article_id],
         )
+
+
+@migrations(name="m011_signature_edge_blocks")
+def m011_signature_edge_blocks(db: Database) -> None:
+    """Each signature keeps its edge blocks: hash, shingles, and the positions each explains.
+
+    Two articles that share only a block at the edge of their bodies (a footer not
+    yet known as boilerplate) are not copies: verification sets the positions the
+    shared blocks explain aside (``crawler.core.dedup.beyond_shared_edges``).
+    Signatures stored before have NULL here; the store reads their edge blocks from
+    the body when it loads them, and ``dedup rebuild`` stores them.
+    """
+    db.execute("ALTER TABLE signatures ADD COLUMN edge_blocks BLOB")

@@ -25,6 +25,7 @@ stored since: newer articles' signatures, and the signatures listed in
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections import Counter
@@ -436,9 +437,15 @@ class ReprintIndex:
         if bands is not None:
             self._catch_up(bands)  # before our write, so nobody else's is skipped
         self.conn.execute(
-            "INSERT INTO signatures (article_id, hashvalues, shingle_count, lede_hashvalues) "
-            "VALUES (?, ?, ?, ?)",
-            [article_id, signature.to_bytes(), signature.shingle_count, signature.lede_bytes()],
+            "INSERT INTO signatures (article_id, hashvalues, shingle_count, lede_hashvalues, "
+            "edge_blocks) VALUES (?, ?, ?, ?, ?)",
+            [
+                article_id,
+                signature.to_bytes(),
+                signature.shingle_count,
+                signature.lede_bytes(),
+                signature.edges_bytes(),
+            ],
         )
         # Not loaded yet: the first load reads this signature with the others.
         if bands is None:
@@ -575,9 +582,15 @@ class ReprintIndex:
             self._store_signature(article_id, signature)
             return
         self.conn.execute(
-            "UPDATE signatures SET hashvalues = ?, shingle_count = ?, lede_hashvalues = ? "
-            "WHERE article_id = ?",
-            [signature.to_bytes(), signature.shingle_count, signature.lede_bytes(), article_id],
+            "UPDATE signatures SET hashvalues = ?, shingle_count = ?, lede_hashvalues = ?, "
+            "edge_blocks = ? WHERE article_id = ?",
+            [
+                signature.to_bytes(),
+                signature.shingle_count,
+                signature.lede_bytes(),
+                signature.edges_bytes(),
+                article_id,
+            ],
         )
         bands = self._bands
         if bands is not None:
@@ -596,6 +609,17 @@ class ReprintIndex:
             old = old[:0]
         new = dedup.band_keys(signature, self.params)
         self._index_keys(bands, article_id, signature, new[~np.isin(new, old)])
+
+    def _with_edges(self, article_id: int, signature: Signature) -> Signature:
+        """``signature`` with the edge blocks of a body signed before they were stored.
+
+        Read from the body each time it is loaded (the rows are not written
+        back: loading happens in readers too); ``dedup rebuild`` stores them.
+        """
+        outlet, text = self._prepared_body(article_id)
+        boilerplate = self._boilerplate(outlet, text)
+        edges = dedup.edge_blocks(text, boilerplate, signature.hashvalues, self.params)
+        return dataclasses.replace(signature, edges=edges)
 
     def _prepared_body(self, article_id: int) -> tuple[str, PreparedText]:
         outlet, body = self.conn.execute(
@@ -619,17 +643,19 @@ class ReprintIndex:
             rows = self.conn.execute(
                 "SELECT a.id, s.hashvalues, s.shingle_count, a.content_hash, a.time_utc, "
                 "a.published_precision, coalesce(a.outlet, ''), a.fetched_at, a.key, "
-                "s.lede_hashvalues, a.cluster_id, a.is_canonical "
+                "s.lede_hashvalues, a.cluster_id, a.is_canonical, s.edge_blocks "
                 f"FROM articles a JOIN signatures s ON s.article_id = a.id WHERE a.id IN ({marks})",
                 chunk,
             )
             for row in rows:
                 (article_id, blob, count, content_hash, published, precision, outlet) = row[:7]
-                fetched, key, lede, cluster_id, canonical = row[7:]
+                fetched, key, lede, cluster_id, canonical, edges = row[7:]
                 order = dedup.order_key(
                     published, precision, agency_of_outlet(outlet) is not None, fetched, key
                 )
-                signature = Signature.from_bytes(blob, count, lede or b"")
+                signature = Signature.from_bytes(blob, count, lede or b"", edges or b"")
+                if edges is None:
+                    signature = self._with_edges(article_id, signature)
                 doc = IndexedDoc.build(article_id, signature, content_hash, order, self.params)
                 docs[article_id] = (doc, cluster_id, bool(canonical))
         return docs
