@@ -29,7 +29,7 @@ How two articles are found to be copies of one story
    reprints on its own: what remains without the shared edge blocks must
    be alike too (``beyond_shared_edges``). Each signed edge block records
    which signature positions take their minimum from its own shingles
-   (``EdgeBlock``), so no text is read to set them aside.
+   (``edge_dtype``), so no text is read to set them aside.
 
 Clusters
 --------
@@ -305,7 +305,7 @@ def kept_edges(
 
     Words are counted in the sequence ``kept_hashes`` gives, which is what
     ``sign_many`` signs: these spans say which of its shingles lie inside
-    each block (see ``EdgeBlock``).
+    each block (see ``edge_dtype``).
     """
     spans = []
     start = 0
@@ -324,24 +324,25 @@ def edge_blocks(
     boilerplate: set[int] | frozenset[int],
     hashvalues: np.ndarray,
     params: DedupParams = DEFAULT_PARAMS,
-) -> tuple[EdgeBlock, ...]:
-    """The ``EdgeBlock`` of each kept edge block of ``text``, against a signature made before.
+) -> np.ndarray:
+    """The kept edge blocks of ``text`` (``edge_dtype`` records), against a signature made before.
 
     For signatures stored without their edge blocks: each block's shingles are
     signed alone and compared with ``hashvalues``. ``sign_many`` gives the
-    same blocks from the matrix it has already made (a test checks they agree).
+    same records from the matrix it has already made (a test checks they agree).
     """
     a, b = _permutations(params)
     n = params.shingle_size
     tokens = kept_hashes(text, boilerplate)
-    out = []
-    for line_hash, start, words in kept_edges(text, boilerplate):
-        if words < n:
-            out.append(EdgeBlock(line_hash, 0, np.zeros(len(hashvalues), dtype=bool)))
-            continue
-        inside = ngram_hashes(tokens[start : start + words], n)
-        out.append(EdgeBlock(line_hash, words - n + 1, _minhash(inside, a, b) == hashvalues))
-    return tuple(out)
+    spans = kept_edges(text, boilerplate)
+    records = np.zeros(len(spans), dtype=edge_dtype(len(hashvalues)))
+    for record, (line_hash, start, words) in zip(records, spans, strict=True):
+        record["hash"] = line_hash
+        if words >= n:
+            inside = ngram_hashes(tokens[start : start + words], n)
+            record["shingles"] = words - n + 1
+            record["explains"] = np.packbits(_minhash(inside, a, b) == hashvalues)
+    return records
 
 
 def ngram_hashes(tokens: np.ndarray, n: int) -> np.ndarray:
@@ -374,25 +375,18 @@ def shingle_hashes(words: Sequence[str], n: int) -> np.ndarray:
 # -- signatures ----------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False, slots=True)
-class EdgeBlock:
-    """A block at the edge of a signed body, and the signature positions it explains.
+def edge_dtype(num_perm: int) -> np.dtype:
+    """One edge block a body was signed with: its hash, its shingles, the positions it explains.
 
-    Only the shingles lying wholly inside the block are the block's: one
-    that spans a block boundary holds words of the next block too, and two
-    bodies that share the block but not its neighbour do not share it.
+    ``hash`` is the hash of the block's folded text (``PreparedText.edge_hashes``);
+    ``shingles`` counts the shingles wholly inside the block (none when it has
+    fewer words than a shingle); ``explains`` holds one bit per signature
+    position (``np.packbits`` order): whether the position's minimum comes from
+    one of those shingles. A shingle that spans a block boundary holds words of
+    the next block too, and two bodies that share the block but not its
+    neighbour do not share it, so it is not the block's. The same records
+    are kept in memory and in the store.
     """
-
-    #: Hash of the block's folded text (``PreparedText.edge_hashes``).
-    hash: int
-    #: Shingles wholly inside the block (none when it has fewer words than a shingle).
-    shingles: int
-    #: For each signature position, whether its minimum comes from one of those shingles.
-    explains: np.ndarray
-
-
-def _edge_dtype(num_perm: int) -> np.dtype:
-    """One stored ``EdgeBlock``: its hash, its shingles, then ``explains`` as bits."""
     return np.dtype(
         [("hash", "<i8"), ("shingles", "<i4"), ("explains", "u1", (-(-num_perm // 8),))]
     )
@@ -408,8 +402,9 @@ class Signature:
     shingle_count: int
     #: MinHash values of the first ``lede_words`` words (``lede_bands * lede_rows`` of them).
     lede: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint32))
-    #: The edge blocks signed with the body (not boilerplate), in body order.
-    edges: tuple[EdgeBlock, ...] = ()
+    #: The edge blocks signed with the body (not boilerplate), in body order
+    #: (``edge_dtype`` records); None when they are not known.
+    edges: np.ndarray | None = None
 
     def to_bytes(self) -> bytes:
         """The hash values as little-endian bytes, for the store."""
@@ -420,13 +415,8 @@ class Signature:
         return self.lede.astype("<u4").tobytes()
 
     def edges_bytes(self) -> bytes:
-        """The edge blocks, for the store: 12 bytes and one bit per position each."""
-        records = np.zeros(len(self.edges), dtype=_edge_dtype(len(self.hashvalues)))
-        for record, block in zip(records, self.edges, strict=True):
-            record["hash"] = block.hash
-            record["shingles"] = block.shingles
-            record["explains"] = np.packbits(block.explains)
-        return records.tobytes()
+        """The edge block records, for the store."""
+        return b"" if self.edges is None else self.edges.tobytes()
 
     @classmethod
     def from_bytes(
@@ -434,19 +424,11 @@ class Signature:
     ) -> Signature:
         """Rebuild a signature stored with ``to_bytes``, ``lede_bytes`` and ``edges_bytes``."""
         hashvalues = np.frombuffer(data, dtype="<u4").astype(np.uint32)
-        num_perm = len(hashvalues)
-        records = np.frombuffer(edges, dtype=_edge_dtype(num_perm))
-        explains = np.unpackbits(records["explains"], axis=1, count=num_perm).astype(bool)
         return cls(
             hashvalues,
             shingle_count,
             np.frombuffer(lede, dtype="<u4").astype(np.uint32),
-            tuple(
-                EdgeBlock(int(h), int(c), e)
-                for h, c, e in zip(
-                    records["hash"].tolist(), records["shingles"].tolist(), explains, strict=True
-                )
-            ),
+            np.frombuffer(edges, dtype=edge_dtype(len(hashvalues))),
         )
 
 
@@ -522,18 +504,19 @@ def sign_many(
     them). The permutations come from datasketch once, which skips its
     per-value ``hashfunc`` call, and there is little numpy work per document:
     the n-grams of the whole batch are combined and mixed at once, and one
-    (n-grams x permutations) matrix per document gives both the body values
-    (its minimum) and the lede values (the minimum of its first rows and
+    (permutations x n-grams) matrix per document gives both the body values
+    (the minimum of each row) and the lede values (of its first rows and
     first columns). Repeated n-grams do not change a minimum, so only the
     count needs the distinct ones.
 
-    ``edges`` gives each document's edge blocks as ``kept_edges`` does; the
-    minimum of a block's rows of the matrix, compared with the body's, says
-    which positions the block explains (``EdgeBlock``), at the cost of a
-    reduction over those rows only.
+    ``edges`` gives each document's edge blocks as ``kept_edges`` does. For
+    those documents the same pass over the matrix finds where each minimum
+    lies (``argmin``), which says which positions each block explains; the
+    records of the whole batch are then made at once (``_edge_blocks``).
     """
     n = params.shingle_size
     a, b = _permutations(params)
+    column = b[:, None]
     width = params.lede_bands * params.lede_rows
     lede_rows = max(1, params.lede_words - n + 1)
     lengths = np.array([len(t) for t in token_sets], dtype=np.int64)
@@ -557,50 +540,97 @@ def sign_many(
         mixed = _fmix32((folded ^ (folded >> np.uint64(32))).astype(np.uint32))
         offsets[1:][regular] = per_doc
         offsets = np.cumsum(offsets)
-    out: list[Signature] = []
+    parts: list[tuple[np.ndarray, int, np.ndarray]] = []
+    # Documents signed with edge blocks: their place in ``parts`` and the column
+    # of each row's minimum; and the rows whose minimum n-gram is found more than
+    # once (with the columns it is found in).
+    located: list[tuple[int, np.ndarray]] = []
+    ties: list[tuple[int, int, np.ndarray]] = []
     bounds = offsets.tolist()
     for index, (tokens, is_regular) in enumerate(zip(token_sets, regular.tolist(), strict=True)):
         if not is_regular:
             shingles = ngram_hashes(tokens, n)
             lede = ngram_hashes(tokens[: params.lede_words], n)
             body = _minhash(shingles, a, b)
-            out.append(Signature(body, len(shingles), _minhash(lede, a[:width], b[:width])))
+            parts.append((body, len(shingles), _minhash(lede, a[:width], b[:width])))
             continue
         segment = mixed[bounds[index] : bounds[index + 1]]
-        values = np.multiply.outer(segment, a)
-        values += b
-        lede_values = values[:lede_rows, :width].min(axis=0)
+        # Permutations by n-grams: each row reduces over contiguous memory, and
+        # finding where its minimum lies costs no more than finding it.
+        values = np.multiply.outer(a, segment)
+        values += column
+        lede_values = values[:width, :lede_rows].min(axis=1)
         # fmix32 is a bijection on 32-bit values: distinct mixed values are distinct n-grams.
         ordered = np.sort(segment)
-        distinct = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
-        body = values.min(axis=0)
-        blocks = _edge_blocks(values, body, edges[index], n) if edges else ()
-        out.append(Signature(body, distinct, lede_values, blocks))
-    return out
+        repeats = ordered[1:] == ordered[:-1]
+        distinct = len(ordered) - int(np.count_nonzero(repeats))
+        if edges and edges[index]:
+            columns = values.argmin(axis=1)
+            body = values[_positions(len(values)), columns]
+            located.append((index, columns))
+            if distinct < len(ordered):
+                repeated = ordered[1:][repeats]
+                minimal = segment[columns]
+                found = repeated[np.minimum(np.searchsorted(repeated, minimal), len(repeated) - 1)]
+                for row in np.flatnonzero(found == minimal).tolist():
+                    ties.append((index, row, np.flatnonzero(segment == minimal[row])))
+        else:
+            body = values.min(axis=1)
+        parts.append((body, distinct, lede_values))
+    blocks = _edge_blocks(located, ties, edges or (), n)
+    return [
+        Signature(body, count, lede, blocks.get(index))
+        for index, (body, count, lede) in enumerate(parts)
+    ]
+
+
+_POSITIONS: dict[int, np.ndarray] = {}
+
+
+def _positions(count: int) -> np.ndarray:
+    if count not in _POSITIONS:
+        _POSITIONS[count] = np.arange(count)
+    return _POSITIONS[count]
 
 
 def _edge_blocks(
-    values: np.ndarray, body: np.ndarray, spans: Sequence[tuple[int, int, int]], n: int
-) -> tuple[EdgeBlock, ...]:
-    """The ``EdgeBlock`` of each span, from a document's (n-grams x permutations) matrix.
+    located: Sequence[tuple[int, np.ndarray]],
+    ties: Sequence[tuple[int, int, np.ndarray]],
+    edges: Sequence[Sequence[tuple[int, int, int]]],
+    n: int,
+) -> dict[int, np.ndarray]:
+    """The edge block records (``edge_dtype``) of each document, for a whole batch at once.
 
-    Row ``i`` is the n-gram starting at word ``i``: a block of ``words`` words
-    from ``start`` holds rows ``start`` to ``start + words - n``.
+    ``located`` holds each document's index and the column of each
+    permutation's minimum in its (permutations x n-grams) matrix. Column
+    ``i`` is the n-gram starting at word ``i``: a block of ``words`` words
+    from ``start`` holds columns ``start`` to ``start + words - n``, and
+    explains a position when the minimum's column is one of them. ``ties``
+    are the positions whose minimum n-gram is found in several columns (any
+    of them may be a block's). One array for the batch, a slice of it for
+    each document: a few objects, not one per block.
     """
-    if not spans:
-        return ()
-    sizes = [max(0, words - n + 1) for _, _, words in spans]
-    minima = np.zeros((len(spans), values.shape[1]), dtype=values.dtype)
-    for row, ((_, start, _), inside) in enumerate(zip(spans, sizes, strict=True)):
-        if inside:
-            values[start : start + inside].min(axis=0, out=minima[row])
-    explains = minima == body
-    # A block with no shingle of its own explains nothing.
-    explains[[inside == 0 for inside in sizes]] = False
-    return tuple(
-        EdgeBlock(line_hash, inside, explains[row])
-        for row, ((line_hash, _, _), inside) in enumerate(zip(spans, sizes, strict=True))
-    )
+    if not located:
+        return {}
+    counts = [len(edges[index]) for index, _ in located]
+    spans = np.array([span for index, _ in located for span in edges[index]], dtype=np.int64)
+    first = np.cumsum([0, *counts]).tolist()
+    starts = spans[:, 1:2]
+    # A block with fewer words than a shingle has no column, and explains nothing.
+    ends = starts + np.maximum(0, spans[:, 2:3] - n + 1)
+    columns = np.repeat(np.stack([c for _, c in located]), counts, axis=0)
+    explains = (columns >= starts) & (columns < ends)
+    place = {index: k for k, (index, _) in enumerate(located)}
+    for index, row, found in ties:
+        k = place[index]
+        low, high = first[k], first[k + 1]
+        inside = (found >= starts[low:high]) & (found < ends[low:high])
+        explains[low:high, row] = inside.any(axis=1)
+    records = np.zeros(len(spans), dtype=edge_dtype(columns.shape[1]))
+    records["hash"] = spans[:, 0]
+    records["shingles"] = (ends - starts)[:, 0]
+    records["explains"] = np.packbits(explains, axis=1)
+    return {index: records[first[k] : first[k + 1]] for k, (index, _) in enumerate(located)}
 
 
 def presign(
@@ -1122,18 +1152,23 @@ def beyond_shared_edges(a: Signature, b: Signature, params: DedupParams) -> Simi
     besides: an excerpt of the other's opening is still a copy of it), or
     when fewer than ``remainder_min_positions`` positions are left to judge by.
     """
-    theirs = {block.hash for block in b.edges if block.shingles}
-    shared = [block for block in a.edges if block.shingles and block.hash in theirs]
-    if not shared:
+    if a.edges is None or b.edges is None or not len(a.edges) or not len(b.edges):
         return None
-    hashes = {block.hash for block in shared}
-    inside = sum({block.hash: block.shingles for block in shared}.values())
+    ours, theirs = a.edges, b.edges
+    shared = np.intersect1d(ours["hash"][ours["shingles"] > 0], theirs["hash"])
+    if not len(shared):
+        return None
+    mine = np.isin(ours["hash"], shared)
+    # Each shared block's shingles once, even where a body carries it twice.
+    _, first = np.unique(ours["hash"][mine], return_index=True)
+    inside = int(ours["shingles"][mine][first].sum())
     rest_a, rest_b = a.shingle_count - inside, b.shingle_count - inside
     if min(rest_a, rest_b) < params.min_shingles:
         return None
-    explained_a = np.logical_or.reduce([block.explains for block in shared])
-    explained_b = np.logical_or.reduce([x.explains for x in b.edges if x.hash in hashes])
-    judged = ~(explained_a & explained_b)
+    explained_a = np.bitwise_or.reduce(ours["explains"][mine], axis=0)
+    explained_b = np.bitwise_or.reduce(theirs["explains"][np.isin(theirs["hash"], shared)], axis=0)
+    both = np.unpackbits(explained_a & explained_b, count=len(a.hashvalues)).astype(bool)
+    judged = ~both
     positions = int(np.count_nonzero(judged))
     if positions < params.remainder_min_positions:
         return None
