@@ -283,3 +283,11 @@ def test_a_section_after_the_headline_goes_when_the_page_prints_the_headline_alo
     article = extract(html, "https://gazeta.example/city/nab")
     assert article.title == "Совет утвердил план ремонта набережной"
     assert article.body[0].text == BODIES["ru"][0]
+
+
+def test_a_word_that_only_holds_the_host_name_is_not_the_site_name() -> None:
+    # ria.example: "материал" spells "material", which holds "ria" but is not the site.
+    head = "<title>Совет утвердил план ремонта - Новый материал</title>"
+    html = article_page("ru", "", head=head, h1="<h1><a href='/'>LOGO</a></h1>")
+    article = extract(html, "https://ria.example/news/nab")
+    assert article.title == "Совет утвердил план ремонта - Новый материал"

@@ -642,9 +642,15 @@ class _SiteNames:
             return False
         if self.words and words <= self.words:
             return True
-        letters = latin(_letters(part))
-        # "Lenta.ru", "BBC News", "The Guardian", "ОБКОМ": the host's label spelled in it.
-        return len(self.label) >= 3 and self.label in letters
+        if len(self.label) < 3:
+            return False
+        # "Lenta.ru", "BBC News", "The Guardian", "ОБКОМ": the host's label spelled at the
+        # start of one of its words, or of all of them run together (a word that merely
+        # holds it, "material" for ria.ru, is not the name).
+        spelled = [latin(word) for word in _WORD.findall(part.casefold())]
+        return "".join(spelled).startswith(self.label) or any(
+            word.startswith(self.label) for word in spelled
+        )
 
 
 def _title_part(title: str, site: _SiteNames, printed: set[str]) -> str:
