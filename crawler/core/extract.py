@@ -1246,7 +1246,9 @@ def _gather_evidence(
         found = dates.find_date(text, now=now, tz=tz, languages=languages)
         if found is not None and not found.yearless:
             in_full.append(_Dated(found.value, found.text, "text", found.precision))
-        elif found is not None or _probe_yearless(text, tz, languages):
+        # Read against the fetch, a year-less date is found (and marked); only without a
+        # fetch time does it take a second reading to tell it is one.
+        elif found is not None or (now is None and _probe_yearless(text, tz, languages)):
             yearless.append(text)
     from_meta: list[_Dated] = []
     if meta is not None:
