@@ -31,6 +31,7 @@ import sys
 from datetime import date
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -73,14 +74,18 @@ def bench() -> ModuleType:
     return _load_bench()
 
 
+def _pages(bench: ModuleType, dataset: str) -> list[Any]:
+    """The labelled pages of one dataset (the caller has checked it is there)."""
+    if dataset == "article-extraction-benchmark":
+        return bench.load_benchmark(DATA.parent)
+    return bench.load_daniel(DATA.parent)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("dataset", sorted(FLOORS))
 def test_body_extraction_quality(bench: ModuleType, dataset: str) -> None:
     need_shared(DATA / "articles" / dataset)
-    loader = (
-        bench.load_benchmark if dataset == "article-extraction-benchmark" else bench.load_daniel
-    )
-    pages = loader(DATA.parent)
+    pages = _pages(bench, dataset)
     ours = bench.run(pages, bench.ours)
     baseline = bench.run(pages, bench.plain_trafilatura)
     print()
@@ -128,10 +133,7 @@ def test_dates_and_languages_on_the_benchmark(bench: ModuleType) -> None:
 @pytest.mark.parametrize("dataset", sorted(DATE_TITLE_FLOORS))
 def test_dates_and_titles_at_least_as_right_as_trafilatura(bench: ModuleType, dataset: str) -> None:
     need_shared(DATA / "articles" / dataset)
-    loader = (
-        bench.load_benchmark if dataset == "article-extraction-benchmark" else bench.load_daniel
-    )
-    pages = loader(DATA.parent)
+    pages = _pages(bench, dataset)
     ours = bench.run(pages, bench.ours).outputs
     theirs = bench.run(pages, bench.plain_trafilatura).outputs
     date_floor, title_floor = DATE_TITLE_FLOORS[dataset]
