@@ -36,6 +36,7 @@ from crawler.core.text import normalise
 from crawler.core.wire import agency_of_outlet
 from storage.migrations import apply_migrations, pending_migrations
 from storage.reprints import ReprintIndex
+from storage.stories import StoryIndex
 
 #: How long a writer waits for another writer's transaction before giving up.
 BUSY_TIMEOUT_MS = 30_000
@@ -202,6 +203,7 @@ class Store:
         self.readonly = readonly
         self.params = params
         self.index = ReprintIndex(db.conn, params)
+        self.stories = StoryIndex(db.conn)
         self._savepoints = 0
 
     @classmethod
@@ -403,6 +405,9 @@ class Store:
             marks = ", ".join("?" for _ in row)
             conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values()))
             outcome = self.index.complete(article_id, plan, row)
+            self.stories.add(article_id, article.title, [b.text for b in article.body], row)
+            self.stories.settle(self.index.touched_clusters)
+            self.index.touched_clusters.clear()
             return SaveResult(article_id, True, outcome.membership, outcome.moved, same_text)
 
     def save_articles(
@@ -454,6 +459,8 @@ class Store:
         """
         with self.transaction():
             self.index.rebuild(progress)
+            self.stories.rebuild(progress)
+            self.index.touched_clusters.clear()
 
     def consistency_problems(self) -> list[str]:
         """What is inconsistent between articles, signatures and clusters (empty if all is).
@@ -476,6 +483,9 @@ class Store:
             "(SELECT count(*) FROM articles a WHERE a.cluster_id = c.id)",
             "members matched to an article outside their cluster": "SELECT count(*) FROM "
             "articles a JOIN articles m ON m.id = a.matched_to WHERE m.cluster_id != a.cluster_id",
+            "clusters in a story named after no cluster of it": "SELECT count(*) FROM clusters c "
+            "WHERE c.story_id IS NULL OR NOT EXISTS (SELECT 1 FROM clusters s "
+            "WHERE s.id = c.story_id AND s.story_id = c.story_id)",
         }
         problems = []
         for label, sql in checks.items():

@@ -21,22 +21,18 @@ Everything here is a pure function of the text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+from crawler.core import dates
+from crawler.core.scripts import latin
 
 # --------------------------------------------------------------------------------------------
 # Name skeletons
 # --------------------------------------------------------------------------------------------
 
-# Latin spellings first: Cyrillic and Arabic letters are spelled in Latin, then folded.
-_CYRILLIC = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
-    "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
-    "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
-    "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
-    "я": "ya", "є": "ye", "і": "i", "ї": "yi", "ґ": "g", "ў": "u",
-}  # fmt: skip
-# Long vowels and the glides that write vowels in borrowed names (ا و ي ى ة) are vowels
-# here: "لافروف" is l-a-f-r-o-f.
+# Cyrillic is spelled in Latin by ``scripts.latin``; Arabic letters here. Long vowels and the
+# glides that write vowels in borrowed names (ا و ي ى ة) are vowels: "لافروف" is l-a-f-r-o-f.
 _ARABIC = {
     "ا": "a", "أ": "a", "إ": "a", "آ": "a", "ء": "", "ئ": "", "ؤ": "", "ب": "b", "ت": "t",
     "ث": "s", "ج": "g", "ح": "h", "خ": "kh", "د": "d", "ذ": "z", "ر": "r", "ز": "z",
@@ -44,7 +40,7 @@ _ARABIC = {
     "ف": "f", "ق": "k", "ك": "k", "ل": "l", "م": "m", "ن": "n", "ه": "h", "و": "o",
     "ي": "i", "ى": "a", "ة": "a", "پ": "p", "چ": "ch", "ڤ": "v", "گ": "g",
 }  # fmt: skip
-_SPELL = str.maketrans({**_CYRILLIC, **_ARABIC})
+_ARABIC_SPELL = str.maketrans(_ARABIC)
 # Folded Latin: letters one script or another cannot tell apart become one letter.
 _DIGRAPHS = re.compile(r"shch|sch|kh|ch|sh|zh|ts|th|ph|ck|qu|x")
 _DIGRAPH_FOLD = {
@@ -63,16 +59,23 @@ _WORD = re.compile(r"[^\W\d_]+")
 _ARABIC_LETTERS = re.compile(r"[\u0621-\u064a\u0671-\u06d3]")
 # Shorter skeletons are too common to mean anything.
 MIN_SKELETON = 2
-# Arabic words shorter than this (after the article) are mostly particles.
+# Arabic words shorter than this are mostly particles.
 _MIN_ARABIC_LETTERS = 4
 
 
 def skeleton(word: str) -> str:
-    """The folded Latin consonants of ``word`` ("Лавров", "Lavrov", "لافروف" -> "lfrf")."""
-    text = _HARAKAT.sub("", word.casefold())
+    """The folded Latin consonants of ``word`` ("Лавров", "Lavrov", "لافروف" -> "lfrf").
+
+    An Arabic word loses its article and the preposition before it ("والناتو" -> "nt").
+    """
+    text = _HARAKAT.sub("", word)
     if _ARABIC_LETTERS.search(text):
         text = _ARABIC_PREFIX.sub("", text)
-    text = text.translate(_SPELL)
+    return _consonants(text)
+
+
+def _consonants(text: str) -> str:
+    text = latin(text).translate(_ARABIC_SPELL)
     text = _DIGRAPHS.sub(lambda m: _DIGRAPH_FOLD[m.group()], text)
     text = text.translate(_LETTER_FOLD)
     text = _VOWELS.sub("", text)
@@ -81,21 +84,36 @@ def skeleton(word: str) -> str:
 
 def _is_name(word: str) -> bool:
     if _ARABIC_LETTERS.search(word):
-        return len(_ARABIC_PREFIX.sub("", _HARAKAT.sub("", word))) >= _MIN_ARABIC_LETTERS
+        return len(_HARAKAT.sub("", word)) >= _MIN_ARABIC_LETTERS
     # All capitals ("NATO", "ТАСС") or a capital and lower case ("Lavrov").
     return word[:1].isupper()
 
 
-def name_keys(text: str) -> frozenset[str]:
-    """Skeletons of the words of ``text`` that may be names (see the module docstring)."""
-    keys = set()
+def names(text: str) -> dict[str, str]:
+    """Skeleton -> the word as printed, for the words of ``text`` that may be names.
+
+    An Arabic word gives its skeleton without the article as well as with it, since
+    "فالداي" (Valdai) starts like "ف" + "ال" + a word.
+    """
+    found: dict[str, str] = {}
     for match in _WORD.finditer(text):
         word = match.group()
-        if _is_name(word):
-            key = skeleton(word)
+        if not _is_name(word):
+            continue
+        keys = [skeleton(word)]
+        prefix = _ARABIC_PREFIX.match(_HARAKAT.sub("", word))
+        if prefix and len(prefix.group()) == 3:
+            # "فال" may be a preposition and the article, or the start of "فالداي".
+            keys.append(_consonants(_HARAKAT.sub("", word)))
+        for key in keys:
             if len(key) >= MIN_SKELETON:
-                keys.add(key)
-    return frozenset(keys)
+                found.setdefault(key, word)
+    return found
+
+
+def name_keys(text: str) -> frozenset[str]:
+    """Skeletons of the words of ``text`` that may be names (see the module docstring)."""
+    return frozenset(names(text))
 
 
 # --------------------------------------------------------------------------------------------
@@ -125,7 +143,7 @@ class Quantities:
     years: frozenset[str]
 
 
-def _number_value(whole: str, mark: str | None, fraction: str | None) -> float | None:
+def _number_value(whole: str, mark: str | None, fraction: str | None) -> float:
     grouped = re.sub(r"[ ,.]", "", whole)
     if mark and fraction is not None:
         # "1,5" and "1.5" are decimals; "1,500" and "1.500" were caught as groups above.
@@ -137,25 +155,117 @@ def _key(value: float) -> str:
     return f"{value:.6g}"
 
 
-def quantities(text: str) -> Quantities:
-    """The numbers of ``text`` with their scale, in keys equal across languages."""
+def _quantity_matches(text: str) -> Iterator[tuple[str, bool, int, int]]:
+    """(key, is a year, start, end) of each number of ``text``, with its scale word."""
+    # Both tables map one character to one, so spans are the printed text's.
     text = text.translate(_DIGITS).translate(_SEPARATORS)
-    values: set[str] = set()
-    years: set[str] = set()
     for match in _NUMBER.finditer(text):
         whole, mark, fraction = match.groups()
         value = _number_value(whole, mark, fraction)
-        if value is None:
-            continue
         after = text[match.end() : match.end() + 24]
-        if _PERCENT.match(after):
-            values.add(_key(value) + "%")
+        percent = _PERCENT.match(after)
+        if percent:
+            yield _key(value) + "%", False, match.start(), match.end() + percent.end()
             continue
-        scale = next((power for pattern, power in _SCALES if pattern.match(after)), 0)
-        if scale:
-            values.add(_key(value) + f"e{scale}")
+        scaled = next(((p, m) for p, m in ((p, p[0].match(after)) for p in _SCALES) if m), None)
+        if scaled:
+            (_, power), word = scaled
+            yield _key(value) + f"e{power}", False, match.start(), match.end() + word.end()
         elif not mark and len(whole) == 4 and 1900 <= value <= 2100:
-            years.add(whole)
+            yield whole, True, match.start(), match.end()
         else:
-            values.add(_key(value))
+            yield _key(value), False, match.start(), match.end()
+
+
+def quantities(text: str) -> Quantities:
+    """The numbers of ``text`` with their scale, in keys equal across languages."""
+    values: set[str] = set()
+    years: set[str] = set()
+    for key, is_year, _, _ in _quantity_matches(text):
+        (years if is_year else values).add(key)
     return Quantities(frozenset(values), frozenset(years))
+
+
+def figures(text: str) -> dict[str, str]:
+    """Quantity key -> the figure as printed, for the numbers that can tell a story apart.
+
+    Years, and whole numbers up to 31 with no scale (days of a month, "3 ministers"), are
+    left out: they link nothing by themselves.
+    """
+    found: dict[str, str] = {}
+    for key, is_year, start, end in _quantity_matches(text):
+        if is_year or (key.isdigit() and int(key) <= 31):
+            continue
+        found.setdefault(key, text[start:end].strip())
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Days and weekdays named in the text
+# --------------------------------------------------------------------------------------------
+
+# One character for one: Western digits and one alef, so a match's span is the printed text's.
+_DAY_FOLD = str.maketrans(
+    {**{a: str(i) for i, a in enumerate("٠١٢٣٤٥٦٧٨٩")}, "أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي"}
+)
+_STORY_LANGUAGES = ("en", "ru", "ar")
+
+
+def _month_table() -> dict[str, int]:
+    table: dict[str, int] = {}
+    for language in _STORY_LANGUAGES:
+        for number, spellings in enumerate(dates.MONTH_NAMES[language], 1):
+            for spelling in spellings.split("|"):
+                # Abbreviations ("mar", "мая" aside) are everyday words in running text.
+                if len(spelling) >= 3 and spelling not in ("mar", "may", "ماي"):
+                    table[spelling.translate(_DAY_FOLD)] = number
+    return table
+
+
+def _weekday_table() -> dict[str, int]:
+    table: dict[str, int] = {}
+    for language in _STORY_LANGUAGES:
+        for number, spellings in enumerate(dates.WEEKDAY_NAMES[language], 1):
+            for spelling in spellings.split("|"):
+                if len(spelling) >= 5:
+                    table[spelling.translate(_DAY_FOLD)] = number
+    return table
+
+
+_MONTHS = _month_table()
+_WEEKDAYS = _weekday_table()
+_MONTH = "|".join(re.escape(s) for s in sorted(_MONTHS, key=len, reverse=True))
+# "9 февраля", "9 فبراير/شباط", "February 9", "9th of May".
+_DAY_MONTH = re.compile(
+    rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})(?![^\W\d_])"
+    rf"|(?<![^\W\d_])({_MONTH})\s+(\d{{1,2}})(?!\d)"
+)
+# Arabic "الجمعة" is also "the group" and "الأحد" also "the one": read after "يوم".
+_AMBIGUOUS_WEEKDAYS = {"الجمعه", "الجمعة", "الاحد"}
+_WEEKDAY = re.compile(
+    r"(?<![^\W\d_])("
+    + "|".join(re.escape(s) for s in sorted(_WEEKDAYS, key=len, reverse=True))
+    + r")(?![^\W\d_])"
+)
+
+
+def named_days(text: str) -> dict[str, str]:
+    """Days named with their month ("9 февраля" -> "02-09") and weekdays ("в среду" -> "wd3").
+
+    The values are the words as printed.
+    """
+    folded = text.casefold().translate(_DAY_FOLD)
+    if len(folded) != len(text):
+        folded = "".join(ch.casefold()[:1] for ch in text).translate(_DAY_FOLD)
+    found: dict[str, str] = {}
+    for match in _DAY_MONTH.finditer(folded):
+        day, month = (match.group(1), match.group(2)) if match.group(1) else match.group(4, 3)
+        if 1 <= int(day) <= 31:
+            key = f"{_MONTHS[month]:02d}-{int(day):02d}"
+            found.setdefault(key, text[match.start() : match.end()])
+    for match in _WEEKDAY.finditer(folded):
+        word = match.group(1)
+        if word in _AMBIGUOUS_WEEKDAYS and not folded[: match.start()].rstrip().endswith("يوم"):
+            continue
+        found.setdefault(f"wd{_WEEKDAYS[word]}", text[match.start() : match.end()])
+    return found
