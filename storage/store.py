@@ -736,8 +736,14 @@ class Store:
         return row_to_article(rows[0])
 
     def iter_article_rows(self, where: str = "", params: list[Any] | None = None) -> Iterator[dict]:
-        """Article rows in id order, optionally filtered by a SQL ``where`` clause."""
-        sql = "SELECT * FROM articles"
+        """Article rows in id order, optionally filtered by a SQL ``where`` clause.
+
+        Each row carries its cluster's ``story_id`` besides the article's columns.
+        """
+        sql = (
+            "SELECT *, (SELECT story_id FROM clusters c WHERE c.id = articles.cluster_id) "
+            "AS story_id FROM articles"
+        )
         if where:
             sql += f" WHERE {where}"
         sql += " ORDER BY id"
