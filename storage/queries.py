@@ -495,7 +495,7 @@ class ClusterSummary:
     members: tuple[ClusterMember, ...]
     #: The story the cluster belongs to: the smallest cluster id among its clusters.
     story_id: int = 0
-    #: Languages of the story's clusters, this cluster's first.
+    #: Languages of the story's clusters: this cluster's, then the others earliest first.
     story_languages: tuple[str, ...] = ()
 
 
@@ -549,8 +549,9 @@ def _members(store: Store, cluster_id: int) -> list[ClusterMember]:
 # The columns ``_summary`` reads, in its order.
 _CLUSTER_COLUMNS = (
     "id, size, outlets, first_published_at, wire_agency, language, coalesce(story_id, id), "
-    "(SELECT group_concat(language, ' ') FROM (SELECT DISTINCT s.language FROM clusters s "
-    "WHERE s.story_id = clusters.story_id AND s.language IS NOT NULL ORDER BY 1))"
+    "(SELECT group_concat(language, ' ') FROM (SELECT s.language FROM clusters s "
+    "WHERE s.story_id = clusters.story_id AND s.language IS NOT NULL GROUP BY s.language "
+    "ORDER BY min(coalesce(s.first_time_utc, '9999')), s.language))"
 )
 
 

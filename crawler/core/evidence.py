@@ -234,6 +234,15 @@ def _weekday_table() -> dict[str, int]:
 
 _MONTHS = _month_table()
 _WEEKDAYS = _weekday_table()
+#: Skeletons of month and weekday names ("March", "مارس"): words of the calendar, not names.
+CALENDAR_SKELETONS = frozenset(
+    key
+    for language in _STORY_LANGUAGES
+    for table in (dates.MONTH_NAMES, dates.WEEKDAY_NAMES)
+    for spellings in table[language]
+    for spelling in spellings.split("|")
+    if len(key := skeleton(spelling)) >= 3
+)
 _MONTH = "|".join(re.escape(s) for s in sorted(_MONTHS, key=len, reverse=True))
 # "9 февраля", "9 فبراير/شباط", "February 9", "9th of May".
 _DAY_MONTH = re.compile(

@@ -17,7 +17,9 @@ name every article mentions (a president, a capital) links nothing. A link needs
 kinds of evidence: names (who and where) and something only this piece of news has (a
 figure, a date, the same wire, an edition). Names alone are what a second report of the
 same event also has; a figure or a wire alone is what a templated report also has. Two
-articles crediting different agencies are two reports.
+articles crediting different agencies are two reports, and so are two that both print
+figures but none in common. The day an article is published (its dateline) and its
+wire's name are shared by everything of that day and count for nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from crawler.core.evidence import figures, named_days, names
+from crawler.core.evidence import CALENDAR_SKELETONS, figures, named_days, names, skeleton
 
 #: How much of the body (after the headline) names are read from, in characters.
 LEAD_CHARS = 800
@@ -116,7 +118,11 @@ def story_keys(title: str, paragraphs: Sequence[str]) -> dict[str, str]:
         lead.append(paragraph[: LEAD_CHARS - size])
         size += len(paragraph)
     body = "\n".join(paragraphs)
-    keys = {_PREFIX["name"] + k: v for k, v in names("\n".join(lead)).items()}
+    keys = {
+        _PREFIX["name"] + k: v
+        for k, v in names("\n".join(lead)).items()
+        if k not in CALENDAR_SKELETONS
+    }
     keys.update((_PREFIX["figure"] + k, v) for k, v in figures(body).items())
     keys.update((_PREFIX["day"] + k, v) for k, v in named_days(body).items())
     return keys
@@ -157,6 +163,18 @@ def gap_seconds(a: StoryText, b: StoryText) -> int | None:
     return int(abs((a.time - b.time).total_seconds()))
 
 
+def _commonplace(a: StoryText, b: StoryText) -> set[str]:
+    """Keys every article of those days could share: their own day, their wire's name."""
+    keys = set()
+    for t in (a.time, b.time):
+        if t is not None:
+            for day in (t, t - timedelta(days=1)):
+                keys.add(f"{_PREFIX['day']}{day.month:02d}-{day.day:02d}")
+    for wire in {a.wire_agency, b.wire_agency} - {None}:
+        keys.add(_PREFIX["name"] + skeleton(str(wire)))
+    return keys
+
+
 def judge(a: StoryText, b: StoryText, frequency: Mapping[str, int]) -> StoryLink | None:
     """The link between ``a`` and ``b`` if they are one story in two languages, else None.
 
@@ -172,8 +190,15 @@ def judge(a: StoryText, b: StoryText, frequency: Mapping[str, int]) -> StoryLink
         return None
     if a.wire_agency and b.wire_agency and a.wire_agency != b.wire_agency:
         return None
+    shared = a.keys.keys() & b.keys.keys()
+    figures_a = {k for k in a.keys if k.startswith("f:")}
+    figures_b = {k for k in b.keys if k.startswith("f:")}
+    if figures_a and figures_b and not figures_a & figures_b:
+        # A translation keeps its figures: two texts with figures and none in common are
+        # two pieces of news (two statements of one minister on one day).
+        return None
     evidence: list[Evidence] = []
-    for key in sorted(a.keys.keys() & b.keys.keys()):
+    for key in sorted(shared - _commonplace(a, b)):
         kind = kind_of(key)
         weight = _KIND_WEIGHT[kind] * rarity(frequency.get(key, 2))
         if kind == "name" and len(key) <= 4:
