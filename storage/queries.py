@@ -747,6 +747,65 @@ def story_links(store: Store, story_id: int) -> list[StoryLinkRow]:
     return [StoryLinkRow(r[0], r[1], r[2], r[3], tuple(json.loads(r[4]))) for r in rows]
 
 
+@dataclass(frozen=True)
+class StoryVersion:
+    """A cluster of the same story in another language, seen from one cluster."""
+
+    cluster: ClusterSummary
+    #: Seconds from the first cluster's canonical to this one's (negative: this came first).
+    seconds_after: float | None
+    #: The links between the two clusters' articles, each turned so that ``article_id``
+    #: and each piece's ``this`` belong to the first cluster, ``other`` to this one. Empty
+    #: when the two are joined only through a third cluster.
+    links: tuple[dict[str, Any], ...]
+
+
+def seconds_between(first: str, second: str) -> float | None:
+    """Seconds from one ISO time to another; None when either is missing."""
+    a, b = _time(first), _time(second)
+    if a is None or b is None:
+        return None
+    return (b - a).total_seconds()
+
+
+def _turned(link: StoryLinkRow, article_ids: set[int]) -> dict[str, Any]:
+    flip = link.left_id not in article_ids
+    evidence = []
+    for piece in link.evidence:
+        this, other = (piece["right"], piece["left"]) if flip else (piece["left"], piece["right"])
+        rest = {k: v for k, v in piece.items() if k not in ("left", "right")}
+        evidence.append({**rest, "this": this, "other": other})
+    return {
+        "article_id": link.right_id if flip else link.left_id,
+        "other_article_id": link.left_id if flip else link.right_id,
+        "score": link.score,
+        "gap_seconds": link.gap_seconds,
+        "evidence": evidence,
+    }
+
+
+def story_versions(store: Store, cluster: ClusterSummary) -> list[StoryVersion]:
+    """The other clusters of ``cluster``'s story, earliest first, with the links to them."""
+    story = get_story(store, cluster.story_id)
+    if story is None:
+        return []
+    links = story_links(store, cluster.story_id)
+    mine = {m.article_id for m in cluster.members}
+    found = []
+    for other in story.clusters:
+        if other.cluster_id == cluster.cluster_id:
+            continue
+        theirs = {m.article_id for m in other.members}
+        direct = tuple(
+            _turned(link, mine)
+            for link in links
+            if {link.left_id, link.right_id} & mine and {link.left_id, link.right_id} & theirs
+        )
+        after = seconds_between(cluster.canonical.time_utc, other.canonical.time_utc)
+        found.append(StoryVersion(other, after, direct))
+    return found
+
+
 _FEED_COLUMNS = (
     "id, url, kind, title, site_url, language, category, etag, last_modified, body_hash, "
     "format, last_fetched_at, last_status, last_outcome, last_error, error_streak, next_due_at, "

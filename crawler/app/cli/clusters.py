@@ -177,7 +177,7 @@ def clusters_show(ctx: click.Context, cluster_id: int, as_json: bool, width: int
                 "shows the ids"
             )
         bodies = {m.article_id: store.get_article(m.article_id) for m in cluster.members}
-        found = stories.versions(store, cluster)
+        found = queries.story_versions(store, cluster)
     canonical_blocks = [b.text for b in bodies[cluster.canonical.article_id].body]
     comparisons = {
         m.article_id: align(canonical_blocks, [b.text for b in bodies[m.article_id].body])
@@ -189,7 +189,7 @@ def clusters_show(ctx: click.Context, cluster_id: int, as_json: bool, width: int
         for member in record["members"]:
             rows = comparisons.get(member["article_id"], [])
             member["rows"] = [asdict(r) for r in rows]
-        record["other_languages"] = [stories.version_record(*v) for v in found]
+        record["other_languages"] = [stories.version_record(v) for v in found]
         click.echo(json_line(record))
         return
     _print_cluster(cluster, comparisons, width, found)
@@ -219,7 +219,7 @@ def _print_cluster(
     cluster: queries.ClusterSummary,
     comparisons: dict[int, list],
     width: int | None,
-    found: list[tuple[queries.ClusterSummary, float | None, list[dict[str, Any]]]],
+    found: list[queries.StoryVersion],
 ) -> None:
     import shutil
 

@@ -17,67 +17,9 @@ else:
     queries = lazy_module("storage.queries")
 
 
-def link_record(link: queries.StoryLinkRow, article_ids: set[int]) -> dict[str, Any]:
-    """A link as JSON, turned so that ``article_id`` is the one in ``article_ids``."""
-    flip = link.left_id not in article_ids
-    evidence = [
-        {**e, "this": e["right"], "other": e["left"]}
-        if flip
-        else {**e, "this": e["left"], "other": e["right"]}
-        for e in link.evidence
-    ]
-    for piece in evidence:
-        del piece["left"], piece["right"]
-    return {
-        "article_id": link.right_id if flip else link.left_id,
-        "other_article_id": link.left_id if flip else link.right_id,
-        "score": link.score,
-        "gap_seconds": link.gap_seconds,
-        "evidence": evidence,
-    }
-
-
-def _seconds_between(first: str, second: str) -> float | None:
-    from crawler.core.clock import time_or_none
-
-    a, b = time_or_none(first), time_or_none(second)
-    if a is None or b is None:
-        return None
-    return (b - a).total_seconds()
-
-
-def versions(
-    store: Any, cluster: queries.ClusterSummary
-) -> list[tuple[queries.ClusterSummary, float | None, list[dict[str, Any]]]]:
-    """The story's clusters in other languages: (cluster, seconds after this one, links).
-
-    The links are those between the two clusters' articles; a cluster joined to this one
-    only through a third has none of its own.
-    """
-    story = queries.get_story(store, cluster.story_id)
-    if story is None:
-        return []
-    links = queries.story_links(store, cluster.story_id)
-    mine = {m.article_id for m in cluster.members}
-    found = []
-    for other in story.clusters:
-        if other.cluster_id == cluster.cluster_id:
-            continue
-        theirs = {m.article_id for m in other.members}
-        direct = [
-            link_record(link, mine)
-            for link in links
-            if {link.left_id, link.right_id} & mine and {link.left_id, link.right_id} & theirs
-        ]
-        after = _seconds_between(cluster.canonical.time_utc, other.canonical.time_utc)
-        found.append((other, after, direct))
-    return found
-
-
-def version_record(
-    other: queries.ClusterSummary, after: float | None, links: list[dict[str, Any]]
-) -> dict[str, Any]:
+def version_record(version: queries.StoryVersion) -> dict[str, Any]:
     """One other-language version as JSON."""
+    other = version.cluster
     return {
         "cluster_id": other.cluster_id,
         "language": other.language,
@@ -86,15 +28,12 @@ def version_record(
         "outlet": other.canonical.outlet,
         "time_utc": other.canonical.time_utc,
         "first_seen": other.canonical.first_seen,
-        "seconds_after": after,
-        "links": links,
+        "seconds_after": version.seconds_after,
+        "links": list(version.links),
     }
 
 
-def print_versions(
-    cluster: queries.ClusterSummary,
-    found: list[tuple[queries.ClusterSummary, float | None, list[dict[str, Any]]]],
-) -> None:
+def print_versions(cluster: queries.ClusterSummary, found: list[queries.StoryVersion]) -> None:
     """The "in other languages" part of ``clusters show``."""
     if not found:
         return
@@ -102,7 +41,8 @@ def print_versions(
     click.echo(
         f"in other languages (story {cluster.story_id}: {' '.join(cluster.story_languages)})"
     )
-    for other, after, links in found:
+    for version in found:
+        other, after, links = version.cluster, version.seconds_after, version.links
         if after is None:
             order = "time unknown"
         elif after >= 0:
@@ -209,7 +149,7 @@ def stories_command(
             f"{plural(story.articles, 'article')} · first {when(first.canonical)}"
         )
         for cluster in story.clusters:
-            after = _seconds_between(first.canonical.time_utc, cluster.canonical.time_utc)
+            after = queries.seconds_between(first.canonical.time_utc, cluster.canonical.time_utc)
             order = "first" if cluster is first else f"+{gap_text(after)}"
             click.echo(
                 f"    {order:>10}  [{cluster.language or '?'}] cluster {cluster.cluster_id}  "
