@@ -216,3 +216,31 @@ def test_the_seed_and_its_english_edition_are_one_story(tmp_path: Path) -> None:
         assert len(links) == 1
         shown = {(e["kind"], e["right"]) for e in links[0].evidence}
         assert {("name", "Pankin"), ("name", "Valdai")} <= shown
+
+
+def test_cluster_page_shows_the_other_languages_side_by_side(tmp_path: Path) -> None:
+    import asyncio
+
+    from crawler.app.web.server import make_datasette
+
+    db = tmp_path / "wires.db"
+    save(db, [*GAS, OTHER]).close()
+    ds = make_datasette(db)
+    try:
+
+        async def get() -> str:
+            response = await ds.client.get("/-/wirecrawl/wires/clusters/1")
+            assert response.status_code == 200
+            return response.text
+
+        html = asyncio.run(get())
+    finally:
+        for database in ds.databases.values():
+            database.close()
+    assert 'id="other-languages"' in html
+    assert html.count('class="wc-comparison wc-version"') == 2
+    # The Arabic version reads right to left beside the Russian original.
+    assert AR_GAS[0] in html and 'dir="rtl" lang="ar"' in html
+    assert "name: Варнавин = فارنافين" in html
+    assert "after this cluster" in html
+    assert EN_OTHER_STATEMENT[0] not in html
