@@ -405,9 +405,13 @@ class Store:
             marks = ", ".join("?" for _ in row)
             conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values()))
             outcome = self.index.complete(article_id, plan, row)
-            self.stories.add(article_id, article.title, [b.text for b in article.body], row)
-            self.stories.settle(self.index.touched_clusters)
-            self.index.touched_clusters.clear()
+            links = self.stories.add(article_id, article.title, [b.text for b in article.body], row)
+            touched = self.index.touched_clusters
+            # An article that links nothing and joins (or starts) one cluster leaves every
+            # story as it was; a recluster or a link may join or split stories.
+            if links or outcome.moved or len(touched) > 1 or plan.decision is None:
+                self.stories.settle(touched)
+            touched.clear()
             return SaveResult(article_id, True, outcome.membership, outcome.moved, same_text)
 
     def save_articles(

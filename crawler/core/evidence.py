@@ -20,6 +20,7 @@ Everything here is a pure function of the text.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -96,19 +97,23 @@ def names(text: str) -> dict[str, str]:
     "فالداي" (Valdai) starts like "ف" + "ال" + a word.
     """
     found: dict[str, str] = {}
-    for match in _WORD.finditer(text):
-        word = match.group()
-        if not _is_name(word):
-            continue
-        keys = [skeleton(word)]
-        prefix = _ARABIC_PREFIX.match(_HARAKAT.sub("", word))
-        if prefix and len(prefix.group()) == 3:
-            # "فال" may be a preposition and the article, or the start of "فالداي".
-            keys.append(_consonants(_HARAKAT.sub("", word)))
-        for key in keys:
-            if len(key) >= MIN_SKELETON:
-                found.setdefault(key, word)
+    for word in _WORD.findall(text):
+        for key in _word_keys(word):
+            found.setdefault(key, word)
     return found
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _word_keys(word: str) -> tuple[str, ...]:
+    # Words repeat across a day's news: each is spelled out once.
+    if not _is_name(word):
+        return ()
+    keys = [skeleton(word)]
+    prefix = _ARABIC_PREFIX.match(_HARAKAT.sub("", word))
+    if prefix and len(prefix.group()) == 3:
+        # "فال" may be a preposition and the article, or the start of "فالداي".
+        keys.append(_consonants(_HARAKAT.sub("", word)))
+    return tuple(dict.fromkeys(k for k in keys if len(k) >= MIN_SKELETON))
 
 
 def name_keys(text: str) -> frozenset[str]:
@@ -123,6 +128,7 @@ def name_keys(text: str) -> frozenset[str]:
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # Arabic decimal and thousands separators, and the narrow spaces that group digits.
 _SEPARATORS = str.maketrans({"٫": ".", "٬": ",", "\u00a0": " ", "\u202f": " ", "\u2009": " "})
+_OTHER_NUMERALS = re.compile("[\u0660-\u0669\u06f0-\u06f9\u066b\u066c\u00a0\u202f\u2009]")
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+)(?:([.,])(\d+))?(?![\w])")
 _SCALES = (
     (re.compile(r"^\s*(?:трлн|триллион\w*|trillion|tn|تريليون)", re.I), 12),
@@ -157,8 +163,10 @@ def _key(value: float) -> str:
 
 def _quantity_matches(text: str) -> Iterator[tuple[str, bool, int, int]]:
     """(key, is a year, start, end) of each number of ``text``, with its scale word."""
-    # Both tables map one character to one, so spans are the printed text's.
-    text = text.translate(_DIGITS).translate(_SEPARATORS)
+    # Both tables map one character to one, so spans are the printed text's. A table
+    # lookup per character is slow: most texts have nothing to translate.
+    if _OTHER_NUMERALS.search(text):
+        text = text.translate(_DIGITS).translate(_SEPARATORS)
     for match in _NUMBER.finditer(text):
         whole, mark, fraction = match.groups()
         value = _number_value(whole, mark, fraction)
@@ -243,38 +251,83 @@ CALENDAR_SKELETONS = frozenset(
     for spelling in spellings.split("|")
     if len(key := skeleton(spelling)) >= 3
 )
-_MONTH = "|".join(re.escape(s) for s in sorted(_MONTHS, key=len, reverse=True))
-# "9 февраля", "9 فبراير/شباط", "February 9", "9th of May".
-_DAY_MONTH = re.compile(
-    rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})(?![^\W\d_])"
-    rf"|(?<![^\W\d_])({_MONTH})\s+(\d{{1,2}})(?!\d)"
-)
+_ALEFS = re.compile("[أإآى]")
+_NUMBER_1_31 = re.compile(r"(?<!\d)\d{1,2}(?!\d)")
+# What follows a day ("9 февраля", "9th of May", "٦ كانون الثاني") and what may precede it
+# ("February 9").
+_MONTH_AFTER = re.compile(r"(?:st|nd|rd|th)?\s+(?:of\s+)?([^\W\d_]+)(?:\s+([^\W\d_]+))?")
+_MONTH_BEFORE = re.compile(r"(?<![^\W\d_])([^\W\d_]+)\s+$")
 # Arabic "الجمعة" is also "the group" and "الأحد" also "the one": read after "يوم".
 _AMBIGUOUS_WEEKDAYS = {"الجمعه", "الجمعة", "الاحد"}
-_WEEKDAY = re.compile(
-    r"(?<![^\W\d_])("
-    + "|".join(re.escape(s) for s in sorted(_WEEKDAYS, key=len, reverse=True))
-    + r")(?![^\W\d_])"
-)
+_WEEKDAY_RX = {
+    spelling: re.compile(rf"(?<![^\W\d_]){re.escape(spelling)}(?![^\W\d_])")
+    for spelling in _WEEKDAYS
+}
+
+
+def _month_at(match: re.Match[str] | None) -> tuple[int, int] | None:
+    """(month, end of the match) when the words matched start with a month's name."""
+    if match is None:
+        return None
+    if match.group(2):
+        two = f"{match.group(1)} {match.group(2)}"
+        if two in _MONTHS:
+            return _MONTHS[two], match.end()
+    month = _MONTHS.get(match.group(1))
+    return (month, match.end(1)) if month else None
+
+
+def _fold_days(text: str) -> str:
+    """Lower case, one alef, Western digits; one character for one."""
+    folded = text.casefold()
+    if len(folded) != len(text):
+        folded = "".join(ch.casefold()[:1] for ch in text)
+    if _ALEFS.search(folded):
+        # A few passes in C are quicker than a table lookup per character.
+        for alef in "أإآ":
+            folded = folded.replace(alef, "ا")
+        folded = folded.replace("ى", "ي")
+    if _OTHER_NUMERALS.search(folded):
+        folded = folded.translate(_DAY_FOLD)
+    return folded
 
 
 def named_days(text: str) -> dict[str, str]:
-    """Days named with their month ("9 февраля" -> "02-09") and weekdays ("в среду" -> "wd3").
+    """Days named with their month ("9 февраля", "February 9", "٩ شباط" -> "02-09").
 
     The values are the words as printed.
     """
-    folded = text.casefold().translate(_DAY_FOLD)
-    if len(folded) != len(text):
-        folded = "".join(ch.casefold()[:1] for ch in text).translate(_DAY_FOLD)
+    folded = _fold_days(text)
     found: dict[str, str] = {}
-    for match in _DAY_MONTH.finditer(folded):
-        day, month = (match.group(1), match.group(2)) if match.group(1) else match.group(4, 3)
-        if 1 <= int(day) <= 31:
-            key = f"{_MONTHS[month]:02d}-{int(day):02d}"
-            found.setdefault(key, text[match.start() : match.end()])
-    for match in _WEEKDAY.finditer(folded):
-        word = match.group(1)
-        if word in _AMBIGUOUS_WEEKDAYS and not folded[: match.start()].rstrip().endswith("يوم"):
+    for number in _NUMBER_1_31.finditer(folded):
+        day = int(number.group())
+        if not 1 <= day <= 31:
             continue
-        found.setdefault(f"wd{_WEEKDAYS[word]}", text[match.start() : match.end()])
+        start, end = number.start(), number.end()
+        after = _month_at(_MONTH_AFTER.match(folded, end, end + 40))
+        if after:
+            month, end = after
+        else:
+            before = _MONTH_BEFORE.search(folded, max(0, start - 16), start)
+            month = _MONTHS.get(before.group(1), 0) if before else 0
+            if not month or before is None:
+                continue
+            start = before.start()
+        found.setdefault(f"{month:02d}-{day:02d}", text[start:end])
+    return found
+
+
+def weekdays(text: str) -> dict[str, str]:
+    """Weekdays named in ``text`` ("в среду", "on Wednesday", "الأربعاء" -> "wd3")."""
+    folded = _fold_days(text)
+    found: dict[str, str] = {}
+    for spelling, pattern in _WEEKDAY_RX.items():
+        if spelling not in folded:
+            continue
+        for match in pattern.finditer(folded):
+            before = folded[: match.start()].rstrip()
+            if spelling in _AMBIGUOUS_WEEKDAYS and not before.endswith("يوم"):
+                continue
+            found.setdefault(f"wd{_WEEKDAYS[spelling]}", text[match.start() : match.end()])
+            break
     return found

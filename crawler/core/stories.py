@@ -30,10 +30,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from crawler.core.evidence import CALENDAR_SKELETONS, figures, named_days, names, skeleton
+from crawler.core.evidence import (
+    CALENDAR_SKELETONS,
+    figures,
+    named_days,
+    names,
+    skeleton,
+    weekdays,
+)
 
 #: How much of the body (after the headline) names are read from, in characters.
 LEAD_CHARS = 800
+#: Most name keys an article is indexed by (the first in reading order).
+MAX_NAME_KEYS = 40
 #: Articles further apart than this are never one story.
 MAX_GAP = timedelta(hours=48)
 #: Beyond this gap a link needs twice the evidence of its own (a follow-up comes a day later).
@@ -107,8 +116,8 @@ class StoryLink:
 def story_keys(title: str, paragraphs: Sequence[str]) -> dict[str, str]:
     """Evidence keys of an article -> the words as printed.
 
-    Names come from the headline and the lead (``LEAD_CHARS``); figures and named days
-    from the whole body.
+    Names and weekdays come from the headline and the lead (``LEAD_CHARS``); figures and
+    days named with their month from the whole body.
     """
     lead: list[str] = [title]
     size = 0
@@ -118,13 +127,12 @@ def story_keys(title: str, paragraphs: Sequence[str]) -> dict[str, str]:
         lead.append(paragraph[: LEAD_CHARS - size])
         size += len(paragraph)
     body = "\n".join(paragraphs)
-    keys = {
-        _PREFIX["name"] + k: v
-        for k, v in names("\n".join(lead)).items()
-        if k not in CALENDAR_SKELETONS
-    }
+    lead_text = "\n".join(lead)
+    found = [(k, v) for k, v in names(lead_text).items() if k not in CALENDAR_SKELETONS]
+    keys = {_PREFIX["name"] + k: v for k, v in found[:MAX_NAME_KEYS]}
     keys.update((_PREFIX["figure"] + k, v) for k, v in figures(body).items())
     keys.update((_PREFIX["day"] + k, v) for k, v in named_days(body).items())
+    keys.update((_PREFIX["day"] + k, v) for k, v in weekdays(lead_text).items())
     return keys
 
 
