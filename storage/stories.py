@@ -30,7 +30,9 @@ from crawler.core.stories import (
 #: Days either side of an article searched for its other-language versions.
 WINDOW_DAYS = MAX_GAP.days
 #: A key more articles of those days have than this finds no candidates (it still weighs).
-MAX_CANDIDATE_FREQUENCY = 200
+MAX_CANDIDATE_FREQUENCY = 30
+#: Candidates are found by this many of an article's rarest keys.
+CANDIDATE_KEYS = 12
 #: Candidates judged per article, those sharing the most keys first.
 MAX_CANDIDATES = 20
 #: Least keys a candidate shares to be judged at all.
