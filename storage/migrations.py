@@ -23,6 +23,9 @@ Tables (columns are named so that ``SELECT`` and Datasette facets read naturally
 ``feed_entries``  every entry a feed has listed, and the article stored for it
 ``crawl_runs``    one row per crawl or import run with its figures
 ``fetch_log``     one row per HTTP fetch: status, outcome, error, size, time
+``story_keys``    cross-language evidence keys of each article, by key and day (inverted index)
+``story_key_days``  how many articles have a key on a day (the rarity of a piece of evidence)
+``story_links``   two articles in different languages found to be one story, with the evidence
 
 The DDL is written out in SQL rather than built from Python dicts: column
 order, constraints, deferred foreign keys and the FTS triggers are part of
@@ -510,3 +513,47 @@ def m011_signature_edge_blocks(db: Database) -> None:
     the body when it loads them, and ``dedup rebuild`` stores them.
     """
     db.execute("ALTER TABLE signatures ADD COLUMN edge_blocks BLOB")
+
+
+_M012 = """
+-- Every cluster belongs to a story, named after its smallest cluster id.
+ALTER TABLE clusters ADD COLUMN story_id INTEGER;
+UPDATE clusters SET story_id = id;
+CREATE INDEX idx_clusters_story ON clusters (story_id);
+CREATE TABLE story_keys (
+    key TEXT NOT NULL,                   -- kind prefix and key: n:bnkn, f:1.5e9, d:02-09
+    day INTEGER NOT NULL,                -- the article's day (time_utc) as a day number
+    article_id INTEGER NOT NULL,
+    language TEXT,
+    shown TEXT,                          -- the words as printed
+    PRIMARY KEY (key, day, article_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_story_keys_article ON story_keys (article_id);
+CREATE TABLE story_key_days (
+    key TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    articles INTEGER NOT NULL,
+    PRIMARY KEY (key, day)
+) WITHOUT ROWID;
+CREATE TABLE story_links (
+    left_id INTEGER NOT NULL,            -- the smaller article id
+    right_id INTEGER NOT NULL,
+    score REAL NOT NULL,
+    gap_seconds INTEGER,                 -- time between them; NULL when one is unknown
+    evidence TEXT NOT NULL,              -- JSON list of {kind, key, left, right, weight}
+    linked_at TEXT NOT NULL,
+    PRIMARY KEY (left_id, right_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_story_links_right ON story_links (right_id);
+"""
+
+
+@migrations(name="m012_stories")
+def m012_stories(db: Database) -> None:
+    """Stories above the clusters: the same news in other languages, and why.
+
+    Each cluster is its own story until evidence links it to a cluster in another
+    language (``crawler.core.stories``). Articles stored before have no evidence keys;
+    ``wirecrawl dedup rebuild`` reads them and links their stories.
+    """
+    _execute_script(db, _M012)

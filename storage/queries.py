@@ -16,6 +16,7 @@ finds other case endings and words with attached particles ("москве",
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -193,12 +194,17 @@ class _Filters:
 
 
 def _article_conditions(
-    prefix: str, language: str | None, outlet: str | None, since: str | None
+    prefix: str,
+    language: str | None,
+    outlet: str | None,
+    since: str | None,
+    story_id: int | None = None,
 ) -> tuple[list[str], list[Any]]:
     """SQL conditions on the articles columns (``prefix`` names the table) and their values.
 
     ``since`` (UTC, ISO 8601) compares with ``time_utc``: the publication time, or the
-    first fetch where that is unknown.
+    first fetch where that is unknown. ``story_id`` keeps the articles of that story's
+    clusters, in every language.
     """
     where: list[str] = []
     params: list[Any] = []
@@ -209,11 +215,20 @@ def _article_conditions(
     if since:
         where.append(f"{prefix}time_utc >= ?")
         params.append(since)
+    if story_id is not None:
+        where.append(f"{prefix}cluster_id IN (SELECT id FROM clusters WHERE story_id = ?)")
+        params.append(story_id)
     return where, params
 
 
-def _filters(store: Store, language: str | None, outlet: str | None, since: str | None) -> _Filters:
-    where, params = _article_conditions("f.", language, outlet, since)
+def _filters(
+    store: Store,
+    language: str | None,
+    outlet: str | None,
+    since: str | None,
+    story_id: int | None = None,
+) -> _Filters:
+    where, params = _article_conditions("f.", language, outlet, since, story_id)
     if not where:
         return _Filters()
     # Reading the filter columns from the narrow index, not from the article's row,
@@ -350,8 +365,9 @@ def search(
     language: str | None = None,
     outlet: str | None = None,
     since: str | None = None,
+    story_id: int | None = None,
 ) -> list[SearchHit]:
-    """Articles matching ``query`` best first; filters narrow by language, outlet and date.
+    """Articles matching ``query`` best first; filters narrow by language, outlet, date, story.
 
     Whole-word matches come first, ranked by bm25; when there are fewer than
     ``limit`` of them, matches of the words' stems inside other words follow,
@@ -361,7 +377,7 @@ def search(
     words = fts_query(query)
     if not words or (limit is not None and limit <= 0):
         return []
-    filters = _filters(store, language, outlet, since)
+    filters = _filters(store, language, outlet, since, story_id)
     best = _best_words(store, words, filters, -1 if limit is None else limit)
     terms = fold_words(query)
     hits = _hits(store, best, "words", _snippet(store, terms, inside=False))
@@ -388,9 +404,10 @@ def article_rows(
     since: str | None = None,
     outlet: str | None = None,
     language: str | None = None,
+    story_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """Whole article rows in id order, filtered as ``wirecrawl export`` is."""
-    where, params = _article_conditions("", language, outlet, since)
+    where, params = _article_conditions("", language, outlet, since, story_id)
     if only_canonical:
         where.append("is_canonical = 1")
     if cluster_id is not None:
@@ -476,6 +493,10 @@ class ClusterSummary:
     language: str
     canonical: ClusterMember
     members: tuple[ClusterMember, ...]
+    #: The story the cluster belongs to: the smallest cluster id among its clusters.
+    story_id: int = 0
+    #: Languages of the story's clusters: this cluster's, then the others earliest first.
+    story_languages: tuple[str, ...] = ()
 
 
 _MEMBER_COLUMNS = (
@@ -525,17 +546,30 @@ def _members(store: Store, cluster_id: int) -> list[ClusterMember]:
     ]
 
 
+# The columns ``_summary`` reads, in its order.
+_CLUSTER_COLUMNS = (
+    "id, size, outlets, first_published_at, wire_agency, language, coalesce(story_id, id), "
+    "(SELECT group_concat(language, ' ') FROM (SELECT s.language FROM clusters s "
+    "WHERE s.story_id = clusters.story_id AND s.language IS NOT NULL GROUP BY s.language "
+    "ORDER BY min(coalesce(s.first_time_utc, '9999')), s.language))"
+)
+
+
 def _summary(store: Store, row: tuple) -> ClusterSummary:
     members = _members(store, row[0])
+    language = row[5] or ""
+    others = [x for x in (row[7] or "").split() if x != language]
     return ClusterSummary(
         cluster_id=row[0],
         size=row[1],
         outlets=row[2],
         first_published_at=row[3] or "",
         wire_agency=row[4] or "",
-        language=row[5] or "",
+        language=language,
         canonical=members[0],
         members=tuple(members),
+        story_id=row[6],
+        story_languages=tuple(([language] if language else []) + others),
     )
 
 
@@ -568,7 +602,7 @@ def list_clusters(
     """Clusters biggest and newest first; ``min_size`` 2 leaves out articles nobody reprinted."""
     where, params = _cluster_filters(min_size, since, wire, outlet)
     sql = (
-        "SELECT id, size, outlets, first_published_at, wire_agency, language FROM clusters "
+        f"SELECT {_CLUSTER_COLUMNS} FROM clusters "
         f"WHERE {' AND '.join(where)} "
         "ORDER BY size DESC, coalesce(first_time_utc, '') DESC, id DESC"
     )
@@ -596,9 +630,7 @@ def count_clusters(
 def get_cluster(store: Store, cluster_id: int) -> ClusterSummary | None:
     """One cluster by id (the article id of its canonical), or None."""
     row = store.db.conn.execute(
-        "SELECT id, size, outlets, first_published_at, wire_agency, language FROM clusters "
-        "WHERE id = ?",
-        [cluster_id],
+        f"SELECT {_CLUSTER_COLUMNS} FROM clusters WHERE id = ?", [cluster_id]
     ).fetchone()
     return _summary(store, row) if row else None
 
@@ -609,6 +641,169 @@ def cluster_of_article(store: Store, article_id: int) -> int | None:
         "SELECT cluster_id FROM articles WHERE id = ?", [article_id]
     ).fetchone()
     return row[0] if row else None
+
+
+# -- stories ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoryLinkRow:
+    """Two articles of a story in different languages, and the evidence that linked them."""
+
+    left_id: int
+    right_id: int
+    score: float
+    #: Seconds between them; None when a time is unknown.
+    gap_seconds: int | None
+    #: Each piece: {kind, key, left, right, weight}, as printed in each article.
+    evidence: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class StorySummary:
+    """A story: its clusters in every language, earliest first."""
+
+    story_id: int
+    #: Languages of its clusters, the earliest cluster's first.
+    languages: tuple[str, ...]
+    clusters: tuple[ClusterSummary, ...]
+    #: Articles in all its clusters.
+    articles: int
+    #: Publication time (or first seen) of the earliest cluster.
+    first_time_utc: str
+
+
+def _story(store: Store, story_id: int) -> StorySummary | None:
+    rows = store.db.conn.execute(
+        f"SELECT {_CLUSTER_COLUMNS} FROM clusters WHERE story_id = ? "
+        "ORDER BY coalesce(first_time_utc, '9999'), id",
+        [story_id],
+    ).fetchall()
+    if not rows:
+        return None
+    clusters = tuple(_summary(store, row) for row in rows)
+    languages: list[str] = []
+    for cluster in clusters:
+        if cluster.language and cluster.language not in languages:
+            languages.append(cluster.language)
+    return StorySummary(
+        story_id=story_id,
+        languages=tuple(languages),
+        clusters=clusters,
+        articles=sum(c.size for c in clusters),
+        first_time_utc=clusters[0].canonical.time_utc,
+    )
+
+
+def get_story(store: Store, story_id: int) -> StorySummary | None:
+    """One story by id (the smallest id of its clusters), or None."""
+    return _story(store, story_id)
+
+
+def _story_filters(min_languages: int, since: str | None) -> tuple[str, list[Any]]:
+    having = ["count(DISTINCT language) >= ?"]
+    params: list[Any] = [min_languages]
+    if since:
+        having.append("min(first_time_utc) >= ?")
+        params.append(since)
+    return " AND ".join(having), params
+
+
+def list_stories(
+    store: Store, *, min_languages: int = 2, since: str | None = None, limit: int | None = 50
+) -> list[StorySummary]:
+    """Stories in at least ``min_languages`` languages: most languages, then biggest, newest."""
+    having, params = _story_filters(min_languages, since)
+    sql = (
+        "SELECT story_id FROM clusters WHERE story_id IS NOT NULL GROUP BY story_id "
+        f"HAVING {having} ORDER BY count(DISTINCT language) DESC, sum(size) DESC, "
+        "min(coalesce(first_time_utc, '')) DESC, story_id DESC"
+    )
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    ids = [r[0] for r in store.db.conn.execute(sql, params)]
+    return [s for s in (_story(store, i) for i in ids) if s is not None]
+
+
+def count_stories(store: Store, *, min_languages: int = 2, since: str | None = None) -> int:
+    """How many stories ``list_stories`` would list without a limit."""
+    having, params = _story_filters(min_languages, since)
+    sql = (
+        "SELECT count(*) FROM (SELECT story_id FROM clusters WHERE story_id IS NOT NULL "
+        f"GROUP BY story_id HAVING {having})"
+    )
+    return int(store.db.conn.execute(sql, params).fetchone()[0])
+
+
+def story_links(store: Store, story_id: int) -> list[StoryLinkRow]:
+    """The links between the articles of a story's clusters, strongest first."""
+    rows = store.db.conn.execute(
+        "SELECT l.left_id, l.right_id, l.score, l.gap_seconds, l.evidence FROM story_links l "
+        "JOIN articles a ON a.id = l.left_id JOIN clusters c ON c.id = a.cluster_id "
+        "WHERE c.story_id = ? ORDER BY l.score DESC, l.left_id, l.right_id",
+        [story_id],
+    ).fetchall()
+    return [StoryLinkRow(r[0], r[1], r[2], r[3], tuple(json.loads(r[4]))) for r in rows]
+
+
+@dataclass(frozen=True)
+class StoryVersion:
+    """A cluster of the same story in another language, seen from one cluster."""
+
+    cluster: ClusterSummary
+    #: Seconds from the first cluster's canonical to this one's (negative: this came first).
+    seconds_after: float | None
+    #: The links between the two clusters' articles, each turned so that ``article_id``
+    #: and each piece's ``this`` belong to the first cluster, ``other`` to this one. Empty
+    #: when the two are joined only through a third cluster.
+    links: tuple[dict[str, Any], ...]
+
+
+def seconds_between(first: str, second: str) -> float | None:
+    """Seconds from one ISO time to another; None when either is missing."""
+    a, b = _time(first), _time(second)
+    if a is None or b is None:
+        return None
+    return (b - a).total_seconds()
+
+
+def _turned(link: StoryLinkRow, article_ids: set[int]) -> dict[str, Any]:
+    flip = link.left_id not in article_ids
+    evidence = []
+    for piece in link.evidence:
+        this, other = (piece["right"], piece["left"]) if flip else (piece["left"], piece["right"])
+        rest = {k: v for k, v in piece.items() if k not in ("left", "right")}
+        evidence.append({**rest, "this": this, "other": other})
+    return {
+        "article_id": link.right_id if flip else link.left_id,
+        "other_article_id": link.left_id if flip else link.right_id,
+        "score": link.score,
+        "gap_seconds": link.gap_seconds,
+        "evidence": evidence,
+    }
+
+
+def story_versions(store: Store, cluster: ClusterSummary) -> list[StoryVersion]:
+    """The other clusters of ``cluster``'s story, earliest first, with the links to them."""
+    story = get_story(store, cluster.story_id)
+    if story is None:
+        return []
+    links = story_links(store, cluster.story_id)
+    mine = {m.article_id for m in cluster.members}
+    found = []
+    for other in story.clusters:
+        if other.cluster_id == cluster.cluster_id:
+            continue
+        theirs = {m.article_id for m in other.members}
+        direct = tuple(
+            _turned(link, mine)
+            for link in links
+            if {link.left_id, link.right_id} & mine and {link.left_id, link.right_id} & theirs
+        )
+        after = seconds_between(cluster.canonical.time_utc, other.canonical.time_utc)
+        found.append(StoryVersion(other, after, direct))
+    return found
 
 
 _FEED_COLUMNS = (

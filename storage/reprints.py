@@ -216,6 +216,8 @@ class ReprintIndex:
         # The batch's band keys indexed ahead, under the ids its articles will
         # get, by the bytes of the keys (see begin_batch).
         self._indexed_ahead: dict[bytes, int] = {}
+        # Clusters written since the caller last took them (their stories may change).
+        self.touched_clusters: set[int] = set()
 
     # -- parameters ------------------------------------------------------------
 
@@ -810,12 +812,13 @@ class ReprintIndex:
         return IndexOutcome(result[article_id], moved)
 
     def _insert_singleton_cluster(self, article_id: int, row: Mapping[str, Any]) -> None:
-        """A new article that copies nothing is a cluster of its own."""
+        """A new article that copies nothing is a cluster (and a story) of its own."""
+        self.touched_clusters.add(article_id)
         self.conn.execute(
             "INSERT INTO clusters (id, canonical_article_id, size, first_published_at, "
             "first_published_at_utc, first_time_utc, last_published_at_utc, first_seen_at, "
-            "wire_agency, language, outlets, updated_at) "
-            "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+            "wire_agency, language, outlets, updated_at, story_id) "
+            "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
             [
                 article_id,
                 article_id,
@@ -827,6 +830,7 @@ class ReprintIndex:
                 row["wire_agency"],
                 row["language"],
                 _now(),
+                article_id,
             ],
         )
 
@@ -890,7 +894,9 @@ class ReprintIndex:
     def refresh_clusters(self, cluster_ids: Iterable[int]) -> None:
         """Recompute the ``clusters`` rows of ``cluster_ids`` from their members."""
         now = _now()
-        for cluster_id in sorted(set(cluster_ids)):
+        cluster_ids = set(cluster_ids)
+        self.touched_clusters.update(cluster_ids)
+        for cluster_id in sorted(cluster_ids):
             row = self.conn.execute(
                 "SELECT count(*), count(DISTINCT outlet), min(stored_at), "
                 "max(published_at_utc) FROM articles WHERE cluster_id = ?",
@@ -909,8 +915,8 @@ class ReprintIndex:
             self.conn.execute(
                 "INSERT INTO clusters (id, canonical_article_id, size, first_published_at, "
                 "first_published_at_utc, first_time_utc, last_published_at_utc, first_seen_at, "
-                "wire_agency, language, outlets, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "wire_agency, language, outlets, updated_at, story_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET "
                 "canonical_article_id = excluded.canonical_article_id, "
                 "size = excluded.size, first_published_at = excluded.first_published_at, "
@@ -933,6 +939,7 @@ class ReprintIndex:
                     canonical[3],
                     max(outlets, 1),
                     now,
+                    cluster_id,
                 ],
             )
 

@@ -36,6 +36,7 @@ from crawler.core.text import normalise
 from crawler.core.wire import agency_of_outlet
 from storage.migrations import apply_migrations, pending_migrations
 from storage.reprints import ReprintIndex
+from storage.stories import StoryIndex
 
 #: How long a writer waits for another writer's transaction before giving up.
 BUSY_TIMEOUT_MS = 30_000
@@ -202,6 +203,7 @@ class Store:
         self.readonly = readonly
         self.params = params
         self.index = ReprintIndex(db.conn, params)
+        self.stories = StoryIndex(db.conn)
         self._savepoints = 0
 
     @classmethod
@@ -403,6 +405,13 @@ class Store:
             marks = ", ".join("?" for _ in row)
             conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values()))
             outcome = self.index.complete(article_id, plan, row)
+            links = self.stories.add(article_id, article.title, [b.text for b in article.body], row)
+            touched = self.index.touched_clusters
+            # An article that links nothing and joins (or starts) one cluster leaves every
+            # story as it was; a recluster or a link may join or split stories.
+            if links or outcome.moved or len(touched) > 1 or plan.decision is None:
+                self.stories.settle(touched)
+            touched.clear()
             return SaveResult(article_id, True, outcome.membership, outcome.moved, same_text)
 
     def save_articles(
@@ -454,6 +463,8 @@ class Store:
         """
         with self.transaction():
             self.index.rebuild(progress)
+            self.stories.rebuild(progress)
+            self.index.touched_clusters.clear()
 
     def consistency_problems(self) -> list[str]:
         """What is inconsistent between articles, signatures and clusters (empty if all is).
@@ -476,6 +487,9 @@ class Store:
             "(SELECT count(*) FROM articles a WHERE a.cluster_id = c.id)",
             "members matched to an article outside their cluster": "SELECT count(*) FROM "
             "articles a JOIN articles m ON m.id = a.matched_to WHERE m.cluster_id != a.cluster_id",
+            "clusters in a story named after no cluster of it": "SELECT count(*) FROM clusters c "
+            "WHERE c.story_id IS NULL OR NOT EXISTS (SELECT 1 FROM clusters s "
+            "WHERE s.id = c.story_id AND s.story_id = c.story_id)",
         }
         problems = []
         for label, sql in checks.items():
@@ -726,8 +740,14 @@ class Store:
         return row_to_article(rows[0])
 
     def iter_article_rows(self, where: str = "", params: list[Any] | None = None) -> Iterator[dict]:
-        """Article rows in id order, optionally filtered by a SQL ``where`` clause."""
-        sql = "SELECT * FROM articles"
+        """Article rows in id order, optionally filtered by a SQL ``where`` clause.
+
+        Each row carries its cluster's ``story_id`` besides the article's columns.
+        """
+        sql = (
+            "SELECT *, (SELECT story_id FROM clusters c WHERE c.id = articles.cluster_id) "
+            "AS story_id FROM articles"
+        )
         if where:
             sql += f" WHERE {where}"
         sql += " ORDER BY id"

@@ -56,7 +56,7 @@ The rules they share:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Literal
@@ -148,6 +148,11 @@ def _normalize(text: str) -> tuple[str, list[int] | None]:
 
 def _fold(word: str) -> str:
     return _normalize(word)[0]
+
+
+def fold(text: str) -> str:
+    """``text`` folded as the date rules read it: lower case, Western digits, one alef."""
+    return _normalize(text)[0]
 
 
 def _source(text: str, where: list[int] | None, start: int, end: int) -> str:
@@ -250,6 +255,11 @@ _WEEKDAY_NAMES: dict[str, tuple[str, ...]] = {
         "quinta-feira|quinta|qui", "sexta-feira|sexta|sex", "sábado|sáb", "domingo|dom",
     ),
 }  # fmt: skip
+
+#: Month spellings by language (January first); read-only, "|" separates spellings.
+MONTH_NAMES: Mapping[str, tuple[str, ...]] = _MONTH_NAMES
+#: Weekday spellings by language (Monday first); read-only.
+WEEKDAY_NAMES: Mapping[str, tuple[str, ...]] = _WEEKDAY_NAMES
 
 # Month abbreviations that are everyday words ("1 out of 5", "a set of 3"): read only when a
 # year follows.

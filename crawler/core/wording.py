@@ -6,6 +6,7 @@ has them), so the command line and the Datasette pages word them one way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 #: Languages written right to left (ISO 639-1), laid out right to left on the page.
@@ -92,3 +93,41 @@ def when(article: TimedFacts) -> str:
     if article.time_utc:
         return f"first seen {utc_text(article.time_utc)}"
     return "date unknown"
+
+
+def gap_text(seconds: float | None) -> str:
+    """A time between two articles: ``12 min``, ``3.5 h``, ``1.2 days``; ``?`` if unknown."""
+    if seconds is None:
+        return "?"
+    minutes = abs(seconds) / 60
+    if minutes < 120:
+        return f"{minutes:.0f} min"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f} h"
+    return f"{minutes / 1440:.1f} days"
+
+
+#: How each kind of story evidence is named to a reader.
+EVIDENCE_KINDS = {
+    "name": "name",
+    "figure": "figure",
+    "day": "date",
+    "weekday": "weekday",
+    "wire": "same wire",
+    "edition": "language edition of one page",
+}
+
+
+def evidence_text(piece: Mapping[str, object]) -> str:
+    """One piece of story evidence in words: ``name: بانكين = Pankin (1.00)``."""
+    kind = str(piece.get("kind", ""))
+    label = EVIDENCE_KINDS.get(kind, kind)
+    left, right = str(piece.get("left") or ""), str(piece.get("right") or "")
+    weight = float(str(piece.get("weight") or 0))
+    if kind == "wire":
+        shown = left
+    elif kind == "edition":
+        shown = " / ".join(x for x in (left, right) if x) or "one site"
+    else:
+        shown = f"{left} = {right}"
+    return f"{label}: {shown} ({weight:.2f})"

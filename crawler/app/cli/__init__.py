@@ -12,6 +12,7 @@ One module per command group, each adding its commands to ``main``
 ``clusters``  clusters, dedup         ``feeds``     feeds add|import|export|list|...
 ``crawling``  crawl, run, extract     ``demo``      demo
 ``serve``     serve (Datasette)       ``distributed`` worker, store-writer, distributed
+``stories``   stories
 """
 
 from crawler.app.cli import (
@@ -22,6 +23,7 @@ from crawler.app.cli import (
     feeds,
     query,
     serve,
+    stories,
     transfer,
 )
 from crawler.app.cli.base import main
@@ -35,5 +37,6 @@ __all__ = [
     "main",
     "query",
     "serve",
+    "stories",
     "transfer",
 ]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from crawler.app.cli import stories
 from crawler.app.cli.base import json_line, lazy_module, main, open_store, plural, say
 from crawler.app.cli.options import limit_option, read_filters
 from crawler.core.errors import WirecrawlError
@@ -50,6 +51,8 @@ def _cluster_record(cluster: queries.ClusterSummary) -> dict[str, Any]:
         "first_published_at": cluster.first_published_at,
         "wire_agency": cluster.wire_agency,
         "language": cluster.language,
+        "story_id": cluster.story_id,
+        "story_languages": list(cluster.story_languages),
         "canonical": _member_record(cluster.canonical),
         "members": [_member_record(m) for m in cluster.members],
     }
@@ -129,6 +132,9 @@ def clusters_list(
                 plural(cluster.outlets, "outlet"),
                 cluster.wire_agency,
                 cluster.language,
+                f"story {cluster.story_id} ({' '.join(cluster.story_languages)})"
+                if len(cluster.story_languages) > 1
+                else "",
                 when(cluster.canonical)
                 if cluster.canonical.first_seen
                 else f"first {when(cluster.canonical)}",
@@ -150,12 +156,13 @@ def clusters_list(
 )
 @click.pass_context
 def clusters_show(ctx: click.Context, cluster_id: int, as_json: bool, width: int | None) -> None:
-    """Show one cluster: the timeline, then each copy beside the canonical text.
+    """Show one cluster: timeline, other-language versions, each copy beside the canonical.
 
-    Rows are marked = kept, ~ changed, + added by the copy, - cut from the
-    canonical. In changed rows the words that differ are wrapped in [- -]
-    (canonical) and {+ +} (copy). CLUSTER_ID is the article id of the canonical;
-    an article id of any member works too.
+    The versions are the story's clusters in other languages (see `wirecrawl stories`):
+    who ran it first, and the evidence of each link. Rows are marked = kept,
+    ~ changed, + added by the copy, - cut from the canonical. In changed rows the
+    words that differ are wrapped in [- -] (canonical) and {+ +} (copy). CLUSTER_ID
+    is the article id of the canonical; an article id of any member works too.
     """
     from crawler.core.compare import align
 
@@ -170,6 +177,7 @@ def clusters_show(ctx: click.Context, cluster_id: int, as_json: bool, width: int
                 "shows the ids"
             )
         bodies = {m.article_id: store.get_article(m.article_id) for m in cluster.members}
+        found = queries.story_versions(store, cluster)
     canonical_blocks = [b.text for b in bodies[cluster.canonical.article_id].body]
     comparisons = {
         m.article_id: align(canonical_blocks, [b.text for b in bodies[m.article_id].body])
@@ -181,9 +189,10 @@ def clusters_show(ctx: click.Context, cluster_id: int, as_json: bool, width: int
         for member in record["members"]:
             rows = comparisons.get(member["article_id"], [])
             member["rows"] = [asdict(r) for r in rows]
+        record["other_languages"] = [stories.version_record(v) for v in found]
         click.echo(json_line(record))
         return
-    _print_cluster(cluster, comparisons, width)
+    _print_cluster(cluster, comparisons, width, found)
 
 
 def _mark_differences(left: str, right: str) -> tuple[str, str]:
@@ -207,7 +216,10 @@ def _mark_differences(left: str, right: str) -> tuple[str, str]:
 
 
 def _print_cluster(
-    cluster: queries.ClusterSummary, comparisons: dict[int, list], width: int | None
+    cluster: queries.ClusterSummary,
+    comparisons: dict[int, list],
+    width: int | None,
+    found: list[queries.StoryVersion],
 ) -> None:
     import shutil
 
@@ -228,6 +240,7 @@ def _print_cluster(
             f"{member.outlet or member.source_file}  (article {member.article_id})  "
             f"{reason(member)}"
         )
+    stories.print_versions(cluster, found)
     marks = {"same": "=", "changed": "~", "added": "+", "cut": "-"}
     for member in cluster.members:
         if member.is_canonical:
@@ -267,7 +280,7 @@ def dedup_group() -> None:
 @dedup_group.command("rebuild")
 @click.pass_context
 def dedup_rebuild(ctx: click.Context) -> None:
-    """Recompute every signature, band and cluster from the stored texts.
+    """Recompute every signature, band, cluster and story from the stored texts.
 
     Needed after upgrading wirecrawl when the index parameters changed (the
     store refuses new articles until then). Runs in one transaction: readers

@@ -8,6 +8,7 @@ from crawler.app.cli.base import json_line, main, open_store
 from crawler.app.cli.clusters import clusters_list
 from crawler.app.cli.crawling import crawl_summary_line
 from crawler.app.cli.query import stats_command
+from crawler.app.cli.stories import stories_command
 from storage.lock import crawler_lock
 
 #: Settings for crawling the demo site on loopback: no politeness delay needed.
@@ -18,7 +19,7 @@ DEMO_OVERRIDES = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0.05, "LOG_LE
 @click.option("--json", "as_json", is_flag=True, help="Print the crawl summary as one JSON object.")
 @click.pass_context
 def demo_command(ctx: click.Context, as_json: bool) -> None:
-    """Crawl the bundled demo site and show the reprint clusters it found.
+    """Crawl the bundled demo site and show the reprint clusters and stories it found.
 
     The demo site runs on 127.0.0.1 only: invented outlets in Arabic, Russian
     and English, with RSS, Atom and JSON Feed feeds and a news sitemap,
@@ -55,4 +56,8 @@ def demo_command(ctx: click.Context, as_json: bool) -> None:
     click.echo("")
     ctx.invoke(clusters_list, limit=5)
     click.echo("")
-    click.echo(f"next: wirecrawl --db {ctx.obj} clusters show <id>, search, export, or serve")
+    ctx.invoke(stories_command, limit=3)
+    click.echo("")
+    click.echo(
+        f"next: wirecrawl --db {ctx.obj} clusters show <id>, stories, search, export, or serve"
+    )

@@ -27,6 +27,12 @@ else:
 @click.option(
     "--since", help=f"Only articles published (or, undated, first seen) at or after: {SINCE_HELP}."
 )
+@click.option(
+    "--story",
+    "story_id",
+    type=int,
+    help="Only articles of this story, in every language (`wirecrawl stories` lists the ids).",
+)
 @click.pass_context
 def search_command(
     ctx: click.Context,
@@ -36,6 +42,7 @@ def search_command(
     language: str | None,
     outlet: str | None,
     since: str | None,
+    story_id: int | None = None,
 ) -> None:
     """Full-text search over titles and bodies, best match first.
 
@@ -55,6 +62,7 @@ def search_command(
             language=chosen["language"],
             outlet=chosen["outlet"],
             since=chosen["since"],
+            story_id=story_id,
         )
     if as_json:
         for hit in hits:

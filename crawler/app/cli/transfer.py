@@ -135,6 +135,7 @@ _FLAT_COLUMNS = [
     "time_utc",
     "content_hash",
     "cluster_id",
+    "story_id",
     "is_canonical",
     "matched_to",
     "jaccard",
@@ -172,6 +173,9 @@ _FLAT_COLUMNS = [
 )
 @click.option("--cluster", "cluster_id", type=int, help="Only the articles of this cluster.")
 @click.option(
+    "--story", "story_id", type=int, help="Only the articles of this story, in every language."
+)
+@click.option(
     "--excel",
     is_flag=True,
     help="CSV for spreadsheet programs: starts with a UTF-8 byte-order mark, without which "
@@ -188,6 +192,7 @@ def export_command(
     only_canonical: bool,
     cluster_id: int | None,
     excel: bool,
+    story_id: int | None = None,
 ) -> None:
     """Write stored articles as seed-format files, JSON lines or CSV.
 
@@ -207,6 +212,7 @@ def export_command(
             since=since,
             outlet=outlet,
             language=language,
+            story_id=story_id,
         )
         if fmt == "seed":
             from storage.store import row_to_article

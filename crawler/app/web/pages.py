@@ -1,5 +1,5 @@
-"""What a cluster page shows, as data: the timeline, why each member is there, and each
-copy beside the canonical text.
+"""What a cluster page shows, as data: the timeline, why each member is there, each
+copy beside the canonical text, and the story's versions in other languages.
 
 ``cluster_page(store, id)`` reads one cluster through ``storage.queries`` and
 pairs every copy's paragraphs with the canonical's (``crawler.core.compare.align``):
@@ -17,7 +17,7 @@ from typing import get_args
 
 from crawler.core.compare import RowKind, align, shared_spans
 from storage import Store, queries
-from storage.queries import ClusterMember, ClusterSummary
+from storage.queries import ClusterMember, ClusterSummary, StoryVersion
 
 #: Shortest run of words counted as shared: differences show word by word.
 SHARED_MIN_WORDS = 1
@@ -74,6 +74,15 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class OtherLanguage:
+    """A version of the cluster's story in another language, to show beside the canonical."""
+
+    version: StoryVersion
+    #: Its canonical's paragraphs.
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ClusterPage:
     """Everything a cluster page shows."""
 
@@ -82,6 +91,8 @@ class ClusterPage:
     canonical_paragraphs: tuple[str, ...]
     #: One comparison per copy, in publication order.
     comparisons: tuple[Comparison, ...]
+    #: The story's clusters in other languages, earliest first, with the evidence.
+    other_languages: tuple[OtherLanguage, ...] = ()
 
 
 def runs(text: str, spans: Sequence[tuple[int, int]]) -> tuple[Run, ...]:
@@ -159,4 +170,8 @@ def cluster_page(store: Store, cluster_id: int) -> ClusterPage | None:
                 words_cut=sum(r.words_cut for r in rows),
             )
         )
-    return ClusterPage(cluster, tuple(canonical), tuple(comparisons))
+    others = tuple(
+        OtherLanguage(v, tuple(b.text for b in store.get_article(v.cluster.cluster_id).body))
+        for v in queries.story_versions(store, cluster)
+    )
+    return ClusterPage(cluster, tuple(canonical), tuple(comparisons), others)

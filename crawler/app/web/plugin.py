@@ -358,6 +358,8 @@ def _helpers(datasette: Datasette, database: str) -> dict[str, Any]:
         "delay": wording.delay,
         "reason": wording.reason,
         "utc_text": wording.utc_text,
+        "gap_text": wording.gap_text,
+        "evidence_text": wording.evidence_text,
     }
 
 

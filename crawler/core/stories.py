@@ -1,0 +1,228 @@
+"""Whether two articles in different languages tell one story: pure deciders.
+
+A story is one piece of news across languages: a wire original and its translations. Its
+clusters stay what they were (same-language copies); the story links them. Linking reads
+only what a translation keeps without translating anything (``crawler.core.evidence``):
+
+* names spelled in another script (a consonant skeleton: "Панкин", "Pankin", "بانكين"),
+  from the headline and the lead, where a story names its people and places;
+* figures with their scale ("1,5 млрд", "1.5 billion", "١٫٥ مليار"), days named with their
+  month, weekdays;
+* the wire agency both credit, and the page's own language editions (a switcher that names
+  the other's language, on the same site);
+* the time between them: translations follow within hours, rarely more than two days.
+
+Each shared key weighs by how rare it is among the articles of those days (``rarity``): a
+name every article mentions (a president, a capital) links nothing. A link needs both
+kinds of evidence: names (who and where) and something only this piece of news has (a
+figure, a date, the same wire, an edition). Names alone are what a second report of the
+same event also has; a figure or a wire alone is what a templated report also has. Two
+articles crediting different agencies are two reports, and so are two that both print
+figures but none in common. The day an article is published (its dateline) and its
+wire's name are shared by everything of that day and count for nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from crawler.core.evidence import (
+    CALENDAR_SKELETONS,
+    figures,
+    named_days,
+    names,
+    skeleton,
+    weekdays,
+)
+
+#: How much of the body (after the headline) names are read from, in characters.
+LEAD_CHARS = 800
+#: Most name keys an article is indexed by (the first in reading order).
+MAX_NAME_KEYS = 40
+#: Articles further apart than this are never one story.
+MAX_GAP = timedelta(hours=48)
+#: Beyond this gap a link needs twice the evidence of its own (a follow-up comes a day later).
+CLOSE_GAP = timedelta(hours=12)
+#: Least weight of shared names, and of the evidence only this piece of news has.
+MIN_NAMES = 2.0
+MIN_SPECIFIC = 1.0
+
+EvidenceKind = Literal["name", "figure", "day", "weekday", "wire", "edition"]
+
+# Evidence keys are prefixed by their kind; weekdays are days whose key starts with "wd".
+_PREFIX = {"name": "n:", "figure": "f:", "day": "d:"}
+# How much one shared key of a kind weighs at most.
+_KIND_WEIGHT: dict[str, float] = {
+    "name": 1.0,
+    "figure": 1.0,
+    "day": 1.0,
+    "weekday": 0.5,
+    "wire": 0.5,
+    "edition": 1.5,
+}
+
+
+@dataclass(frozen=True)
+class StoryText:
+    """What story linking reads of one stored article."""
+
+    #: The article's row id.
+    article_id: int
+    #: ISO 639-1 code; an article of unknown language is never linked.
+    language: str
+    #: Host name of the outlet; empty when unknown.
+    outlet: str
+    #: Normalised id of the wire agency the article credits, if any.
+    wire_agency: str | None
+    #: Languages of the page's other editions (its language switcher).
+    editions: frozenset[str]
+    #: Publication time in UTC, or when it was first seen where the page gives none.
+    time: datetime | None
+    #: Evidence key -> the words as printed (see ``story_keys``).
+    keys: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One thing two articles share, and what it weighed."""
+
+    kind: EvidenceKind
+    #: The key both have ("n:bnkn", "f:1.5e9", "d:02-09", "d:wd3", "w:tass", "e:en-ar").
+    key: str
+    #: As printed in the first article, and in the second.
+    left: str
+    right: str
+    #: Its weight in the decision: the kind's weight times the key's rarity.
+    weight: float
+
+
+@dataclass(frozen=True)
+class StoryLink:
+    """Two articles found to be one story, with the evidence."""
+
+    left_id: int
+    right_id: int
+    #: Total weight of the evidence.
+    score: float
+    #: Seconds from the earlier article to the later; None when a time is unknown.
+    gap_seconds: int | None
+    evidence: tuple[Evidence, ...]
+
+
+def story_keys(title: str, paragraphs: Sequence[str]) -> dict[str, str]:
+    """Evidence keys of an article -> the words as printed.
+
+    Names and weekdays come from the headline and the lead (``LEAD_CHARS``); figures and
+    days named with their month from the whole body.
+    """
+    lead: list[str] = [title]
+    size = 0
+    for paragraph in paragraphs:
+        if size >= LEAD_CHARS:
+            break
+        lead.append(paragraph[: LEAD_CHARS - size])
+        size += len(paragraph)
+    body = "\n".join(paragraphs)
+    lead_text = "\n".join(lead)
+    found = [(k, v) for k, v in names(lead_text).items() if k not in CALENDAR_SKELETONS]
+    keys = {_PREFIX["name"] + k: v for k, v in found[:MAX_NAME_KEYS]}
+    keys.update((_PREFIX["figure"] + k, v) for k, v in figures(body).items())
+    keys.update((_PREFIX["day"] + k, v) for k, v in named_days(body).items())
+    keys.update((_PREFIX["day"] + k, v) for k, v in weekdays(lead_text).items())
+    return keys
+
+
+def indexed_keys(keys: Mapping[str, str]) -> list[str]:
+    """The keys candidates are found by: all but weekdays, which half the week's news shares."""
+    return [k for k in keys if not k.startswith("d:wd")]
+
+
+def kind_of(key: str) -> EvidenceKind:
+    """The kind of evidence an evidence key stands for."""
+    if key.startswith("n:"):
+        return "name"
+    if key.startswith("f:"):
+        return "figure"
+    return "weekday" if key.startswith("d:wd") else "day"
+
+
+def rarity(articles: int) -> float:
+    """Weight of a key that ``articles`` articles of those days have (the pair itself is 2).
+
+    1 for a key only the pair shares, halving each time the count quadruples.
+    """
+    return 1.0 / (1.0 + 0.5 * math.log2(max(articles, 2) / 2))
+
+
+def _edition(a: StoryText, b: StoryText) -> bool:
+    """Each page names the other's language among its editions, on one site."""
+    same_site = a.outlet == b.outlet or not a.outlet or not b.outlet
+    return same_site and a.language in b.editions and b.language in a.editions
+
+
+def gap_seconds(a: StoryText, b: StoryText) -> int | None:
+    """Seconds between the two articles; None when either time is unknown."""
+    if a.time is None or b.time is None:
+        return None
+    return int(abs((a.time - b.time).total_seconds()))
+
+
+def _commonplace(a: StoryText, b: StoryText) -> set[str]:
+    """Keys every article of those days could share: their own day, their wire's name."""
+    keys = set()
+    for t in (a.time, b.time):
+        if t is not None:
+            for day in (t, t - timedelta(days=1)):
+                keys.add(f"{_PREFIX['day']}{day.month:02d}-{day.day:02d}")
+    for wire in {a.wire_agency, b.wire_agency} - {None}:
+        keys.add(_PREFIX["name"] + skeleton(str(wire)))
+    return keys
+
+
+def judge(a: StoryText, b: StoryText, frequency: Mapping[str, int]) -> StoryLink | None:
+    """The link between ``a`` and ``b`` if they are one story in two languages, else None.
+
+    ``frequency`` counts, for each shared key, the articles of those days that have it
+    (both of these included); a key missing from it counts as the pair's alone.
+    """
+    if not a.language or not b.language or a.language == b.language:
+        return None
+    if a.article_id > b.article_id:
+        a, b = b, a
+    gap = gap_seconds(a, b)
+    if gap is None or gap > MAX_GAP.total_seconds():
+        return None
+    if a.wire_agency and b.wire_agency and a.wire_agency != b.wire_agency:
+        return None
+    shared = a.keys.keys() & b.keys.keys()
+    figures_a = {k for k in a.keys if k.startswith("f:")}
+    figures_b = {k for k in b.keys if k.startswith("f:")}
+    if figures_a and figures_b and not figures_a & figures_b:
+        # A translation keeps its figures: two texts with figures and none in common are
+        # two pieces of news (two statements of one minister on one day).
+        return None
+    evidence: list[Evidence] = []
+    for key in sorted(shared - _commonplace(a, b)):
+        kind = kind_of(key)
+        weight = _KIND_WEIGHT[kind] * rarity(frequency.get(key, 2))
+        if kind == "name" and len(key) <= 4:
+            # Two consonants ("nt", "rs") are met by chance across scripts.
+            weight /= 2
+        evidence.append(Evidence(kind, key, a.keys[key], b.keys[key], round(weight, 3)))
+    if a.wire_agency and a.wire_agency == b.wire_agency:
+        w = a.wire_agency
+        evidence.append(Evidence("wire", f"w:{w}", w, w, _KIND_WEIGHT["wire"]))
+    if _edition(a, b):
+        key = f"e:{min(a.language, b.language)}-{max(a.language, b.language)}"
+        evidence.append(Evidence("edition", key, a.outlet, b.outlet, _KIND_WEIGHT["edition"]))
+    named = sum(e.weight for e in evidence if e.kind == "name")
+    specific = sum(e.weight for e in evidence if e.kind != "name")
+    needed = MIN_SPECIFIC if gap <= CLOSE_GAP.total_seconds() else 2 * MIN_SPECIFIC
+    if named < MIN_NAMES or specific < needed:
+        return None
+    evidence.sort(key=lambda e: (-e.weight, e.key))
+    return StoryLink(a.article_id, b.article_id, round(named + specific, 3), gap, tuple(evidence))

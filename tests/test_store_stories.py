@@ -1,0 +1,246 @@
+"""Stories in a real store: linked on write, independent of arrival order, rebuilt, shown."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.app.cli import main
+from crawler.core.items import Article, Block
+from storage import Store
+from storage.queries import get_cluster, list_stories, story_links
+from tests.conftest import DATA, SEED_FILE, need_shared
+from tests.test_stories import AR_GAS, EN_GAS, EN_OTHER_STATEMENT, RU_GAS
+
+T0 = datetime(2025, 3, 12, 9, 0, tzinfo=UTC)
+
+
+def article(name: str, language: str, text: tuple[str, list[str]], hours: float) -> Article:
+    title, paragraphs = text
+    return Article(
+        title=title,
+        body=tuple(Block(p) for p in paragraphs),
+        url=f"https://{name}.example/{language}/{abs(hash(title)) % 10_000}",
+        outlet=f"{name}.example",
+        published=T0 + timedelta(hours=hours),
+        published_source="text",
+        published_precision="minute",
+        language=language,
+        wire_agency="tass",
+        fetched_at=T0 + timedelta(hours=hours + 1),
+    )
+
+
+GAS = [
+    article("wire", "ru", RU_GAS, 0),
+    article("gulf", "ar", AR_GAS, 3),
+    article("daily", "en", EN_GAS, 5),
+]
+OTHER = article("daily", "en", EN_OTHER_STATEMENT, 1)
+
+
+def save(db: Path, articles: list[Article]) -> Store:
+    store = Store.open(db)
+    for item in articles:
+        store.save_article(item)
+    return store
+
+
+def partition(store: Store) -> set[frozenset[str]]:
+    """The stories as sets of article URLs (ids depend on arrival order, URLs do not)."""
+    rows = store.db.conn.execute(
+        "SELECT c.story_id, a.url FROM articles a JOIN clusters c ON c.id = a.cluster_id"
+    ).fetchall()
+    groups: dict[int, set[str]] = {}
+    for story_id, url in rows:
+        groups.setdefault(story_id, set()).add(url)
+    return {frozenset(g) for g in groups.values()}
+
+
+EXPECTED = {frozenset(a.url for a in GAS), frozenset({OTHER.url})}
+
+
+def test_translations_are_one_story_and_the_other_statement_is_not(tmp_path: Path) -> None:
+    with save(tmp_path / "s.db", [*GAS, OTHER]) as store:
+        assert partition(store) == EXPECTED
+        (story,) = list_stories(store)
+        assert story.languages == ("ru", "ar", "en")
+        # The story is named after its smallest cluster id: the Russian original's.
+        assert story.story_id == story.clusters[0].cluster_id == 1
+        links = story_links(store, story.story_id)
+        assert {(link.left_id, link.right_id) for link in links} >= {(1, 2), (1, 3)}
+        kinds = {e["kind"] for link in links for e in link.evidence}
+        assert {"name", "figure", "wire"} <= kinds
+        assert store.consistency_problems() == []
+
+
+@pytest.mark.parametrize("order", [[3, 2, 1, 0], [1, 3, 0, 2], [2, 0, 3, 1]])
+def test_stories_do_not_depend_on_arrival_order(tmp_path: Path, order: list[int]) -> None:
+    articles = [*GAS, OTHER]
+    with save(tmp_path / "s.db", [articles[i] for i in order]) as store:
+        assert partition(store) == EXPECTED
+        assert store.consistency_problems() == []
+
+
+def test_a_reprint_joins_the_cluster_and_keeps_the_story(tmp_path: Path) -> None:
+    copy = Article(
+        title=AR_GAS[0],
+        body=tuple(Block(p) for p in AR_GAS[1]),
+        url="https://levant.example/ar/copy",
+        outlet="levant.example",
+        published=T0 + timedelta(hours=4),
+        published_source="text",
+        language="ar",
+        wire_agency="tass",
+    )
+    with save(tmp_path / "s.db", [*GAS, copy]) as store:
+        cluster = get_cluster(store, 2)
+        assert cluster is not None and cluster.size == 2
+        assert cluster.story_id == 1
+        assert cluster.story_languages == ("ar", "ru", "en")
+        assert partition(store) == {frozenset({*(a.url for a in GAS), copy.url})}
+
+
+def test_rebuild_links_the_same_stories(tmp_path: Path) -> None:
+    with save(tmp_path / "s.db", [*GAS, OTHER]) as store:
+        before = partition(store)
+        store.db.conn.execute("DELETE FROM story_links")
+        store.db.conn.execute("UPDATE clusters SET story_id = id")
+        store.db.conn.commit()
+        assert partition(store) != before
+        store.rebuild_index()
+        assert partition(store) == before == EXPECTED
+        assert store.consistency_problems() == []
+
+
+def test_story_keys_are_an_inverted_index_by_day(tmp_path: Path) -> None:
+    with save(tmp_path / "s.db", GAS) as store:
+        conn = store.db.conn
+        day = T0.date().toordinal()
+        rows = conn.execute(
+            "SELECT article_id, shown FROM story_keys WHERE key = 'n:frnfn' AND day = ? "
+            "ORDER BY article_id",
+            [day],
+        ).fetchall()
+        assert rows == [(1, "Варнавин"), (2, "فارنافين"), (3, "Varnavin")]
+        (count,) = conn.execute(
+            "SELECT articles FROM story_key_days WHERE key = 'n:frnfn' AND day = ?", [day]
+        ).fetchone()
+        assert count == 3
+        plan = " ".join(
+            str(r)
+            for r in conn.execute(
+                "EXPLAIN QUERY PLAN SELECT article_id FROM story_keys "
+                "WHERE key IN ('n:frnfn', 'f:1.5e9') AND day BETWEEN ? AND ?",
+                [day - 2, day + 2],
+            )
+        )
+        assert "USING PRIMARY KEY" in plan or "USING INDEX" in plan
+
+
+def run(db: Path, *args: str) -> str:
+    result = CliRunner().invoke(main, ["--db", str(db), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_command_line_shows_stories_and_their_evidence(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    save(db, [*GAS, OTHER]).close()
+    (line,) = run(db, "stories", "--json").splitlines()
+    story = json.loads(line)
+    assert story["languages"] == ["ru", "ar", "en"]
+    assert [c["language"] for c in story["clusters"]] == ["ru", "ar", "en"]
+
+    clusters = [
+        json.loads(x) for x in run(db, "clusters", "list", "--min-size", "1", "--json").splitlines()
+    ]
+    by_language = {c["language"]: c for c in clusters if c["story_id"] == 1}
+    assert set(by_language) == {"ru", "ar", "en"}
+    assert by_language["ar"]["story_languages"] == ["ar", "ru", "en"]
+    assert [c["story_languages"] for c in clusters if c["story_id"] != 1] == [["en"]]
+
+    shown = run(db, "clusters", "show", "2", "--width", "100")
+    assert "in other languages (story 1: ar ru en)" in shown
+    assert "[ru] cluster 1" in shown and "before this cluster (earlier)" in shown
+    assert "name: فارنافين = Варнавин" in shown
+    assert "figure: ١٫٥ مليار = 1,5 млрд" in shown
+    record = json.loads(run(db, "clusters", "show", "2", "--json"))
+    versions = {v["language"]: v for v in record["other_languages"]}
+    assert versions["ru"]["seconds_after"] == -3 * 3600
+    assert versions["ru"]["links"][0]["evidence"][0]["this"]
+
+    hits = [
+        json.loads(x) for x in run(db, "search", "Varnavin", "--story", "1", "--json").splitlines()
+    ]
+    assert {h["language"] for h in hits} == {"en"} and len(hits) == 1
+    exported = run(db, "export", "--format", "jsonl", "--out", "-", "--story", "1")
+    rows = [json.loads(x) for x in exported.splitlines()]
+    assert sorted(r["language"] for r in rows) == ["ar", "en", "ru"]
+    assert {r["story_id"] for r in rows} == {1}
+    assert "story 1:" in run(db, "stories")
+
+
+def test_an_old_store_gets_stories_through_its_migration(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    save(db, GAS).close()
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM clusters WHERE story_id IS NULL").fetchone() == (0,)
+    assert "m012_stories" in {r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")}
+    conn.close()
+
+
+def test_the_seed_and_its_english_edition_are_one_story(tmp_path: Path) -> None:
+    """The real seed with the crosslang set: one translation, three texts that are not."""
+    folder = need_shared(DATA / "crosslang")
+    db = tmp_path / "s.db"
+    run(db, "import", str(need_shared(SEED_FILE)), str(folder))
+    store = Store.open(db, readonly=True)
+    with store:
+        rows = store.db.conn.execute(
+            "SELECT coalesce(a.source_file, ''), c.story_id FROM articles a "
+            "JOIN clusters c ON c.id = a.cluster_id"
+        ).fetchall()
+        story_of = {Path(name).name: story for name, story in rows}
+        seed = story_of[SEED_FILE.name]
+        assert story_of["en_russia-islworld_csto-nato_2022-02-09.txt"] == seed
+        others = [n for n in story_of if n.startswith("ru_")]
+        assert len(others) == 3
+        assert all(story_of[n] != seed for n in others)
+        links = story_links(store, seed)
+        assert len(links) == 1
+        shown = {(e["kind"], e["right"]) for e in links[0].evidence}
+        assert {("name", "Pankin"), ("name", "Valdai")} <= shown
+
+
+def test_cluster_page_shows_the_other_languages_side_by_side(tmp_path: Path) -> None:
+    import asyncio
+
+    from crawler.app.web.server import make_datasette
+
+    db = tmp_path / "wires.db"
+    save(db, [*GAS, OTHER]).close()
+    ds = make_datasette(db)
+    try:
+
+        async def get() -> str:
+            response = await ds.client.get("/-/wirecrawl/wires/clusters/1")
+            assert response.status_code == 200
+            return response.text
+
+        html = asyncio.run(get())
+    finally:
+        for database in ds.databases.values():
+            database.close()
+    assert 'id="other-languages"' in html
+    assert html.count('class="wc-comparison wc-version"') == 2
+    # The Arabic version reads right to left beside the Russian original.
+    assert AR_GAS[0] in html and 'dir="rtl" lang="ar"' in html
+    assert "name: Варнавин = فارنافين" in html
+    assert "after this cluster" in html
+    assert EN_OTHER_STATEMENT[0] not in html

@@ -1,0 +1,47 @@
+"""Floors of cross-language story links on labelled sets (``bench/stories.py`` reports them).
+
+Pairs of articles in different languages are scored. The floors are the measured figures:
+lower them only on purpose, with the reason in the change.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bench.stories import stories_of
+from tests.conftest import DATA, SHARED, need_shared
+from tests.story_labels import STORY_SET, StoryItem, crosslang_corpus, demo_corpus, story_set_corpus
+
+#: set -> (precision, recall) floors; no set may link a hard negative.
+FLOORS = {
+    "crosslang": (1.0, 1.0),
+    "own": (0.95, 0.8),
+    "demo": (1.0, 1.0),
+}
+
+
+def _corpus(name: str) -> list[StoryItem]:
+    if name == "crosslang":
+        need_shared(DATA / "crosslang")
+        return crosslang_corpus(SHARED)
+    if name == "own":
+        if not (STORY_SET / "labels.json").exists():
+            pytest.skip(f"no labelled set at {STORY_SET}")
+        return story_set_corpus()
+    return demo_corpus()
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_story_links_hold_their_floors(name: str, shuffle: bool) -> None:
+    corpus = _corpus(name)
+    if shuffle:
+        corpus = random.Random(7).sample(corpus, len(corpus))
+    score = stories_of(corpus)
+    precision, recall = FLOORS[name]
+    assert score.hard_negative_links == 0, score.false_examples
+    assert score.precision >= precision, score.false_examples
+    assert score.recall >= recall, score.missed_examples
+    assert score.true_pairs > 0
