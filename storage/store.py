@@ -371,21 +371,19 @@ class Store:
         if prepared is None:
             prepared = dedup.prepare([b.text for b in article.body], self.params)
         with self.transaction() as conn:
-            existing = conn.execute(
-                "SELECT id FROM articles WHERE key = ?", [article.key]
+            # One statement asks the three questions every new article needs: a
+            # crawl saves articles one by one, so each round trip counts.
+            existing_id, same_text, article_id = conn.execute(
+                "SELECT (SELECT id FROM articles WHERE key = ?), "
+                "EXISTS (SELECT 1 FROM articles WHERE content_hash = ?), "
+                "(SELECT coalesce(max(id), 0) + 1 FROM articles)",
+                [article.key, article.content_hash],
             ).fetchone()
-            if existing:
-                return SaveResult(existing[0], created=False)
-            same_text = (
-                conn.execute(
-                    "SELECT 1 FROM articles WHERE content_hash = ? LIMIT 1", [article.content_hash]
-                ).fetchone()
-                is not None
-            )
+            if existing_id is not None:
+                return SaveResult(existing_id, created=False)
             # The id is known before the row is written, so the row is written
             # once, with its cluster already decided (a later UPDATE would
             # rewrite the whole wide row).
-            article_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
             row = article_to_row(article, prepared.folded_text)
             row["id"] = article_id
             row["feed_id"] = feed_id
@@ -412,7 +410,7 @@ class Store:
             if links or outcome.moved or len(touched) > 1 or plan.decision is None:
                 self.stories.settle(touched)
             touched.clear()
-            return SaveResult(article_id, True, outcome.membership, outcome.moved, same_text)
+            return SaveResult(article_id, True, outcome.membership, outcome.moved, bool(same_text))
 
     def save_articles(
         self, articles: Sequence[Article], *, feed_id: int | None = None

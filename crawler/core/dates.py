@@ -150,11 +150,6 @@ def _fold(word: str) -> str:
     return _normalize(word)[0]
 
 
-def fold(text: str) -> str:
-    """``text`` folded as the date rules read it: lower case, Western digits, one alef."""
-    return _normalize(text)[0]
-
-
 def _source(text: str, where: list[int] | None, start: int, end: int) -> str:
     """The original text behind folded positions ``start:end``."""
     if where is None:
