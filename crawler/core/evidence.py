@@ -136,6 +136,9 @@ _SCALES = (
     (re.compile(r"^\s*(?:млн|миллион\w*|million|mln|m\b|مليون|ملايين)", re.I), 6),
     (re.compile(r"^\s*(?:тыс\w*|thousand|ألف|آلاف|الف)", re.I), 3),
 )
+# Times of day are no figures: "07:40" and "19:05" always, "07.40" when the hour has its zero
+# (a decimal never does).
+_CLOCK = re.compile(r"(?<![\w.,:])(?:(?:[01]?\d|2[0-3]):|0\d\.)[0-5]\d(?![\w:]|[.,]\d)")
 _PERCENT = re.compile(r"^\s*(?:%|٪|процент\w*|per\s*cent|percent|بالمئة|بالمائة|في المئة)", re.I)
 
 
@@ -167,7 +170,10 @@ def _quantity_matches(text: str) -> Iterator[tuple[str, bool, int, int]]:
     # lookup per character is slow: most texts have nothing to translate.
     if _OTHER_NUMERALS.search(text):
         text = text.translate(_DIGITS).translate(_SEPARATORS)
+    clocks = [m.span() for m in _CLOCK.finditer(text)] if ":" in text or "." in text else []
     for match in _NUMBER.finditer(text):
+        if clocks and any(s <= match.start() < e for s, e in clocks):
+            continue
         whole, mark, fraction = match.groups()
         value = _number_value(whole, mark, fraction)
         after = text[match.end() : match.end() + 24]
