@@ -62,7 +62,7 @@ MIN_SPECIFIC = 1.0
 #: Two texts with figures share at least this part of the shorter one's figures.
 MIN_FIGURE_SHARE = 0.5
 #: Beyond ``CLOSE_GAP``, at least this part of the later text's facts are in the earlier.
-MIN_LATE_FACT_SHARE = 0.6
+MIN_LATE_FACT_SHARE = 0.75
 #: A figure print: this many shared figures at least, this part of the shorter text's
 #: figures, and this much weight of figures; it stands in for names.
 PRINT_FIGURES = 3
