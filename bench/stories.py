@@ -35,6 +35,7 @@ from bench.make_store import World  # noqa: E402
 from crawler.core import dedup  # noqa: E402
 from storage import Store  # noqa: E402
 from tests.story_labels import (  # noqa: E402
+    STORY_HOLDOUT,
     STORY_SET,
     StoryItem,
     StoryScore,
@@ -68,6 +69,8 @@ def corpora() -> dict[str, list[StoryItem]]:
         found["real: seed + crosslang"] = crosslang_corpus(SHARED)
     if (STORY_SET / "labels.json").exists():
         found["own trilingual set"] = story_set_corpus()
+    if (STORY_HOLDOUT / "labels.json").exists():
+        found["own held-out set"] = story_set_corpus(STORY_HOLDOUT)
     found["demo site"] = demo_corpus()
     return found
 

@@ -155,29 +155,37 @@ class StoryIndex:
         )
         return [article_id for article_id, _ in rows]
 
-    def _stored_text(self, article_id: int) -> StoryText | None:
-        row = self.conn.execute(
-            f"SELECT {', '.join(_COLUMNS)} FROM articles WHERE id = ?",
-            [article_id],
-        ).fetchone()
-        if row is None:
-            return None
-        keys = dict(
-            self.conn.execute(
-                "SELECT key, shown FROM story_keys WHERE article_id = ?", [article_id]
-            ).fetchall()
-        )
-        return self._story_text(article_id, keys, dict(zip(_COLUMNS, row, strict=True)))
+    def _stored_texts(self, article_ids: Sequence[int]) -> list[StoryText]:
+        """The story texts of stored articles, in the order asked (missing ones left out)."""
+        if not article_ids:
+            return []
+        marks = ",".join("?" * len(article_ids))
+        # Two statements for all the candidates: an article's keys are read by its id.
+        rows = {
+            row[0]: dict(zip(_COLUMNS, row[1:], strict=True))
+            for row in self.conn.execute(
+                f"SELECT id, {', '.join(_COLUMNS)} FROM articles WHERE id IN ({marks})",
+                list(article_ids),
+            )
+        }
+        keys: dict[int, dict[str, str]] = {}
+        for article_id, key, shown in self.conn.execute(
+            f"SELECT article_id, key, shown FROM story_keys WHERE article_id IN ({marks})",
+            list(article_ids),
+        ):
+            keys.setdefault(article_id, {})[key] = shown
+        return [
+            self._story_text(article_id, keys.get(article_id, {}), rows[article_id])
+            for article_id in article_ids
+            if article_id in rows
+        ]
 
     def _link(self, text: StoryText, day: int) -> list[StoryLink]:
         if not text.language:
             return []
         frequency = self._frequencies(list(text.keys), day)
         links = []
-        for other_id in self._candidates(text, day, frequency):
-            other = self._stored_text(other_id)
-            if other is None:
-                continue
+        for other in self._stored_texts(self._candidates(text, day, frequency)):
             link = judge(text, other, frequency)
             if link is not None:
                 links.append(link)

@@ -8,7 +8,9 @@ not join):
   a translation and two hard negatives are not.
 * ``story_set_corpus``: the project's own trilingual set in ``tests/story_set``
   (``labels.json``): wire stories with their translations, and hard negatives (the same
-  minister the same day, two sessions of a forum, templated reports, follow-ups).
+  minister the same day, two sessions of a forum, templated reports, follow-ups). The
+  rules were studied on it. ``tests/story_holdout`` is a second set of the same kind,
+  written without looking at the rules, read by the same function.
 * ``demo_corpus``: the bundled demo site; a story is its entries' ``story``.
 
 Only pairs of articles in different languages are scored: same-language pairs are the
@@ -28,6 +30,8 @@ from crawler.core.items import Article
 
 HERE = Path(__file__).resolve().parent
 STORY_SET = HERE / "story_set"
+#: A second set of the same kind, written apart from the rules and kept for measuring them.
+STORY_HOLDOUT = HERE / "story_holdout"
 
 #: Labels of ../shared/data/crosslang (from its README) and the seed.
 CROSSLANG_LABELS = {

@@ -215,3 +215,99 @@ def test_weekdays_in_three_languages() -> None:
 def test_figures_leave_out_years_and_small_counts() -> None:
     found = figures("В 2025 году 3 министра обсудили 1,5 млрд рублей и 42 процента и 350 вагонов")
     assert set(found) == {"1.5e9", "42%", "350"}
+
+
+def test_times_of_day_are_not_figures() -> None:
+    assert figures("около 07.40 по местному времени, а в 19:05 прибыл") == {}
+    assert figures("at around 07:40 local time") == {}
+    assert figures("نحو الساعة 07:40 بالتوقيت المحلي") == {}
+    # Decimals keep their meaning.
+    assert set(figures("курс 92,46 рубля, рост 0,45 процента, цена 12.50")) == {
+        "92.46",
+        "0.45%",
+        "12.5",
+    }
+
+
+def test_ria_and_sputnik_are_one_house() -> None:
+    # Sputnik's Arabic service translates RIA Novosti's copy and credits itself.
+    a = text(1, "ru", RU_GAS, wire="ria")
+    b = text(2, "ar", AR_GAS, wire="sputnik", hours=1)
+    link = judge(a, b, frequencies(a, b))
+    assert link is not None
+    wire = next(e for e in link.evidence if e.kind == "wire")
+    assert (wire.key, wire.left, wire.right) == ("w:rossiya-segodnya", "ria", "sputnik")
+
+
+# A report of yesterday's rates: nothing but the figures names it.
+RU_RATES = (
+    "Официальный курс доллара на пятницу снизился",
+    [
+        "МОСКВА, 4 апреля. /ТАСС/. Центральный банк установил официальный курс доллара на "
+        "пятницу в размере 83,82 рубля, евро - 92,46 рубля.",
+        "Курс юаня составил 11,49 рубля, следует из данных регулятора. Курс тенге - 16,42 "
+        "рубля за 100 тенге.",
+    ],
+)
+AR_RATES = (
+    "تراجع سعر الدولار الرسمي ليوم الجمعة",
+    [
+        "حدد البنك المركزي سعر الدولار الرسمي ليوم الجمعة عند ٨٣٫٨٢ روبل، واليورو عند "
+        "٩٢٫٤٦ روبل، وفق تاس.",
+        "وبلغ سعر اليوان ١١٫٤٩ روبل، وسعر التنغي ١٦٫٤٢ روبل لكل ١٠٠ تنغي.",
+    ],
+)
+# The next day's rates: the same template, other figures.
+AR_RATES_NEXT_DAY = (
+    "ارتفاع سعر الدولار الرسمي ليوم السبت",
+    [
+        "حدد البنك المركزي سعر الدولار الرسمي ليوم السبت عند ٨٤٫١٥ روبل، واليورو عند "
+        "٩٢٫٩٠ روبل، وفق تاس.",
+        "وبلغ سعر اليوان ١١٫٥٢ روبل، وسعر التنغي ١٦٫٤٢ روبل لكل ١٠٠ تنغي.",
+    ],
+)
+
+
+def test_a_print_of_shared_figures_stands_in_for_names() -> None:
+    ru, ar = text(1, "ru", RU_RATES), text(2, "ar", AR_RATES, hours=1)
+    link = judge(ru, ar, frequencies(ru, ar))
+    assert link is not None
+    assert sum(e.kind == "figure" for e in link.evidence) >= 3
+    # The next day's report shares one figure of four, too little of its own.
+    next_day = text(3, "ar", AR_RATES_NEXT_DAY, hours=24)
+    assert judge(ru, next_day, frequencies(ru, ar, next_day)) is None
+
+
+def test_texts_sharing_few_of_their_figures_are_two_pieces_of_news() -> None:
+    # The same minister's other statement repeats one figure of the gas story.
+    other = (
+        EN_OTHER_STATEMENT[0],
+        [
+            *EN_OTHER_STATEMENT[1],
+            "He recalled that Egypt will receive 1.5 billion cubic metres of gas a year, and "
+            "that the grid will use 40,000 km of new lines and 700 substations.",
+        ],
+    )
+    gas = (AR_GAS[0], [*AR_GAS[1], "وتبلغ قيمة العقد ٨٠٠ مليون دولار."])
+    ar, en = text(1, "ar", gas), text(2, "en", other, hours=1)
+    assert len(ar.keys.keys() & en.keys.keys() & {"f:1.5e9", "f:12%", "f:800e6"}) == 1
+    assert judge(ar, en, frequencies(ar, en)) is None
+
+
+def test_a_follow_up_a_day_later_brings_its_own_facts() -> None:
+    follow_up = (
+        "Egypt gas deal signed in Cairo",
+        [
+            "MOSCOW, March 13. /TASS/. Russian Deputy Energy Minister Oleg Varnavin signed in "
+            "Kazan the deal to supply 1.5 billion cubic metres of gas a year on Thursday, at a "
+            "price 12% below last year's.",
+            "The first 250 million cubic metres will leave Novorossiysk on 2 April, and Egypt "
+            "will pay 180 million dollars for them, Varnavin said.",
+        ],
+    )
+    ru = text(1, "ru", RU_GAS)
+    later = text(2, "en", follow_up, hours=26)
+    assert judge(ru, later, frequencies(ru, later)) is None
+    # The same facts as the original, a day later, are a late translation.
+    late_translation = text(3, "en", EN_GAS, hours=26)
+    assert judge(ru, late_translation, frequencies(ru, late_translation)) is not None

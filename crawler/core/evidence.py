@@ -97,7 +97,8 @@ def names(text: str) -> dict[str, str]:
     "فالداي" (Valdai) starts like "ف" + "ال" + a word.
     """
     found: dict[str, str] = {}
-    for word in _WORD.findall(text):
+    # A word met again gives nothing new: each is looked at once.
+    for word in dict.fromkeys(_WORD.findall(text)):
         for key in _word_keys(word):
             found.setdefault(key, word)
     return found
@@ -131,12 +132,22 @@ _SEPARATORS = str.maketrans({"٫": ".", "٬": ",", "\u00a0": " ", "\u202f": " ",
 _OTHER_NUMERALS = re.compile("[\u0660-\u0669\u06f0-\u06f9\u066b\u066c\u00a0\u202f\u2009]")
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+)(?:([.,])(\d+))?(?![\w])")
 _SCALES = (
-    (re.compile(r"^\s*(?:трлн|триллион\w*|trillion|tn|تريليون)", re.I), 12),
-    (re.compile(r"^\s*(?:млрд|миллиард\w*|billion|bn|مليار\w*|بليون)", re.I), 9),
-    (re.compile(r"^\s*(?:млн|миллион\w*|million|mln|m\b|مليون|ملايين)", re.I), 6),
-    (re.compile(r"^\s*(?:тыс\w*|thousand|ألف|آلاف|الف)", re.I), 3),
+    (12, r"трлн|триллион\w*|trillion|tn|تريليون"),
+    (9, r"млрд|миллиард\w*|billion|bn|مليار\w*|بليون"),
+    (6, r"млн|миллион\w*|million|mln|m\b|مليون|ملايين"),
+    (3, r"тыс\w*|thousand|ألف|آلاف|الف"),
 )
-_PERCENT = re.compile(r"^\s*(?:%|٪|процент\w*|per\s*cent|percent|بالمئة|بالمائة|في المئة)", re.I)
+_PERCENT = r"%|٪|процент\w*|per\s*cent|percent|بالمئة|بالمائة|في المئة"
+# What may follow a number, in one pattern: its percent sign or its scale word. The
+# group that matched names it ("pct", "e12" ...).
+_SUFFIX = re.compile(
+    r"\s*(?:(?P<pct>"
+    + _PERCENT
+    + ")|"
+    + "|".join(f"(?P<e{power}>{words})" for power, words in _SCALES)
+    + ")",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -161,6 +172,18 @@ def _key(value: float) -> str:
     return f"{value:.6g}"
 
 
+def _is_time_of_day(
+    text: str, start: int, end: int, whole: str, mark: str | None, fraction: str | None
+) -> bool:
+    """Times of day and scores are no figures: "07:40", "19:05", "2:1", and "07.40"
+    (an hour with its zero: a decimal never has one)."""
+    if end + 1 < len(text) and text[end] == ":" and text[end + 1].isdigit():
+        return True
+    if start >= 2 and text[start - 1] == ":" and text[start - 2].isdigit():
+        return True
+    return mark == "." and len(whole) == 2 and whole[0] == "0" and len(fraction or "") == 2
+
+
 def _quantity_matches(text: str) -> Iterator[tuple[str, bool, int, int]]:
     """(key, is a year, start, end) of each number of ``text``, with its scale word."""
     # Both tables map one character to one, so spans are the printed text's. A table
@@ -169,16 +192,14 @@ def _quantity_matches(text: str) -> Iterator[tuple[str, bool, int, int]]:
         text = text.translate(_DIGITS).translate(_SEPARATORS)
     for match in _NUMBER.finditer(text):
         whole, mark, fraction = match.groups()
-        value = _number_value(whole, mark, fraction)
-        after = text[match.end() : match.end() + 24]
-        percent = _PERCENT.match(after)
-        if percent:
-            yield _key(value) + "%", False, match.start(), match.end() + percent.end()
+        if _is_time_of_day(text, match.start(), match.end(), whole, mark, fraction):
             continue
-        scaled = next(((p, m) for p, m in ((p, p[0].match(after)) for p in _SCALES) if m), None)
-        if scaled:
-            (_, power), word = scaled
-            yield _key(value) + f"e{power}", False, match.start(), match.end() + word.end()
+        value = _number_value(whole, mark, fraction)
+        suffix = _SUFFIX.match(text, match.end(), match.end() + 24)
+        if suffix:
+            kind = suffix.lastgroup
+            mark_text = "%" if kind == "pct" else str(kind)
+            yield _key(value) + mark_text, False, match.start(), suffix.end()
         elif not mark and len(whole) == 4 and 1900 <= value <= 2100:
             yield whole, True, match.start(), match.end()
         else:

@@ -16,10 +16,18 @@ Each shared key weighs by how rare it is among the articles of those days (``rar
 name every article mentions (a president, a capital) links nothing. A link needs both
 kinds of evidence: names (who and where) and something only this piece of news has (a
 figure, a date, the same wire, an edition). Names alone are what a second report of the
-same event also has; a figure or a wire alone is what a templated report also has. Two
-articles crediting different agencies are two reports, and so are two that both print
-figures but none in common. The day an article is published (its dateline) and its
-wire's name are shared by everything of that day and count for nothing.
+same event also has; a figure or a wire alone is what a templated report also has. The
+exception is a figure print: three or more figures, nearly all of the shorter text's
+shared, stand in for names (a rates or results table says little else).
+
+Figures also keep apart what names join. A translation keeps its figures, so two texts
+that both print figures and share less than half of the shorter one's are two pieces of
+news (two statements of one minister on one day). Beyond ``CLOSE_GAP`` most of the later
+text's facts (figures, days named with their month) must already be in the earlier one:
+a late translation carries the original's facts, a follow-up brings its own. Two articles
+crediting different agencies are two reports, unless the agencies are one house (RIA
+Novosti and Sputnik). The day an article is published (its dateline) and its wire's name
+are shared by everything of that day and count for nothing.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from crawler.core.evidence import (
     skeleton,
     weekdays,
 )
+from crawler.core.wire import house_of
 
 #: How much of the body (after the headline) names are read from, in characters.
 LEAD_CHARS = 800
@@ -50,6 +59,15 @@ CLOSE_GAP = timedelta(hours=12)
 #: Least weight of shared names, and of the evidence only this piece of news has.
 MIN_NAMES = 2.0
 MIN_SPECIFIC = 1.0
+#: Two texts with figures share at least this part of the shorter one's figures.
+MIN_FIGURE_SHARE = 0.5
+#: Beyond ``CLOSE_GAP``, at least this part of the later text's facts are in the earlier.
+MIN_LATE_FACT_SHARE = 0.75
+#: A figure print: this many shared figures at least, this part of the shorter text's
+#: figures, and this much weight of figures; it stands in for names.
+PRINT_FIGURES = 3
+PRINT_SHARE = 0.8
+PRINT_WEIGHT = 2.5
 
 EvidenceKind = Literal["name", "figure", "day", "weekday", "wire", "edition"]
 
@@ -183,6 +201,39 @@ def _commonplace(a: StoryText, b: StoryText) -> set[str]:
     return keys
 
 
+def _other_houses(a: str | None, b: str | None) -> bool:
+    """Both credit a wire, and the wires are of different houses."""
+    return bool(a and b and house_of(a) != house_of(b))
+
+
+def _figures(keys: Mapping[str, str]) -> set[str]:
+    return {k for k in keys if k.startswith(_PREFIX["figure"])}
+
+
+def _facts(keys: Mapping[str, str]) -> set[str]:
+    """Figures and days named with their month."""
+    return {k for k in keys if k[:2] in ("f:", "d:") and not k.startswith("d:wd")}
+
+
+def _figure_share(a: Mapping[str, str], b: Mapping[str, str]) -> float | None:
+    """The part of the shorter text's figures the other has; None unless both have some."""
+    figures_a, figures_b = _figures(a), _figures(b)
+    if not figures_a or not figures_b:
+        return None
+    return len(figures_a & figures_b) / min(len(figures_a), len(figures_b))
+
+
+def _figure_print(evidence: Sequence[Evidence], share: float | None) -> bool:
+    """Enough rare figures, nearly all of the shorter text's, to stand in for names."""
+    figures = [e.weight for e in evidence if e.kind == "figure"]
+    return (
+        share is not None
+        and share >= PRINT_SHARE
+        and len(figures) >= PRINT_FIGURES
+        and sum(figures) >= PRINT_WEIGHT
+    )
+
+
 def judge(a: StoryText, b: StoryText, frequency: Mapping[str, int]) -> StoryLink | None:
     """The link between ``a`` and ``b`` if they are one story in two languages, else None.
 
@@ -196,33 +247,36 @@ def judge(a: StoryText, b: StoryText, frequency: Mapping[str, int]) -> StoryLink
     gap = gap_seconds(a, b)
     if gap is None or gap > MAX_GAP.total_seconds():
         return None
-    if a.wire_agency and b.wire_agency and a.wire_agency != b.wire_agency:
+    if _other_houses(a.wire_agency, b.wire_agency):
         return None
     shared = a.keys.keys() & b.keys.keys()
-    figures_a = {k for k in a.keys if k.startswith("f:")}
-    figures_b = {k for k in b.keys if k.startswith("f:")}
-    if figures_a and figures_b and not figures_a & figures_b:
-        # A translation keeps its figures: two texts with figures and none in common are
-        # two pieces of news (two statements of one minister on one day).
+    commonplace = _commonplace(a, b)
+    figure_share = _figure_share(a.keys, b.keys)
+    if figure_share is not None and figure_share < MIN_FIGURE_SHARE:
         return None
+    if gap > CLOSE_GAP.total_seconds():
+        later, earlier = (a, b) if a.time and b.time and a.time > b.time else (b, a)
+        facts = _facts(later.keys) - commonplace
+        if facts and len(facts & earlier.keys.keys()) < MIN_LATE_FACT_SHARE * len(facts):
+            return None
     evidence: list[Evidence] = []
-    for key in sorted(shared - _commonplace(a, b)):
+    for key in sorted(shared - commonplace):
         kind = kind_of(key)
         weight = _KIND_WEIGHT[kind] * rarity(frequency.get(key, 2))
         if kind == "name" and len(key) <= 4:
             # Two consonants ("nt", "rs") are met by chance across scripts.
             weight /= 2
         evidence.append(Evidence(kind, key, a.keys[key], b.keys[key], round(weight, 3)))
-    if a.wire_agency and a.wire_agency == b.wire_agency:
-        w = a.wire_agency
-        evidence.append(Evidence("wire", f"w:{w}", w, w, _KIND_WEIGHT["wire"]))
+    if a.wire_agency and b.wire_agency:
+        key = f"w:{house_of(a.wire_agency)}"
+        evidence.append(Evidence("wire", key, a.wire_agency, b.wire_agency, _KIND_WEIGHT["wire"]))
     if _edition(a, b):
         key = f"e:{min(a.language, b.language)}-{max(a.language, b.language)}"
         evidence.append(Evidence("edition", key, a.outlet, b.outlet, _KIND_WEIGHT["edition"]))
     named = sum(e.weight for e in evidence if e.kind == "name")
     specific = sum(e.weight for e in evidence if e.kind != "name")
     needed = MIN_SPECIFIC if gap <= CLOSE_GAP.total_seconds() else 2 * MIN_SPECIFIC
-    if named < MIN_NAMES or specific < needed:
+    if specific < needed or (named < MIN_NAMES and not _figure_print(evidence, figure_share)):
         return None
     evidence.sort(key=lambda e: (-e.weight, e.key))
     return StoryLink(a.article_id, b.article_id, round(named + specific, 3), gap, tuple(evidence))

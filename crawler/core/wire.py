@@ -49,12 +49,14 @@ from typing import Literal, NamedTuple
 
 __all__ = [
     "AGENCIES",
+    "HOUSES",
     "Agency",
     "AttributionKind",
     "WireAttribution",
     "agency_from_name",
     "detect_wire",
     "find_attributions",
+    "house_of",
     "parse_source_line",
 ]
 
@@ -504,6 +506,18 @@ def _make_agency(agency_id: str, name: str, spellings: tuple[_Spelling, ...]) ->
 AGENCIES: Mapping[str, Agency] = MappingProxyType(
     {agency_id: _make_agency(agency_id, name, sps) for agency_id, name, sps in _TABLE}
 )
+
+#: Agencies that are services of one house, by id -> the house. Sputnik's foreign-language
+#: services translate RIA Novosti's copy and credit themselves: one house, one story.
+HOUSES: Mapping[str, str] = MappingProxyType(
+    {"ria": "rossiya-segodnya", "sputnik": "rossiya-segodnya"}
+)
+
+
+def house_of(agency_id: str) -> str:
+    """The house an agency belongs to (its own id when it stands alone)."""
+    return HOUSES.get(agency_id, agency_id)
+
 
 # Acronyms in brackets are often definitions ("Andhra Pradesh (AP)"); they count as an
 # agency in brackets only when a dash follows, as in "WASHINGTON (AP) —".
