@@ -19,6 +19,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -192,6 +193,16 @@ def _use_wal(conn: sqlite3.Connection) -> None:
             time.sleep(0.02)
 
 
+@dataclass(frozen=True)
+class _WriteGroup:
+    """An open write group (``Store.open_group``)."""
+
+    #: What the reprint index needs to forget the group if it is rolled back.
+    checkpoint: Any
+    #: The highest article id before the group: its rows are those above.
+    before_id: int
+
+
 class Store:
     """The wirecrawl SQLite file, opened for reading or writing."""
 
@@ -205,6 +216,7 @@ class Store:
         self.index = ReprintIndex(db.conn, params)
         self.stories = StoryIndex(db.conn)
         self._savepoints = 0
+        self._group: _WriteGroup | None = None
 
     @classmethod
     def open(
@@ -272,7 +284,12 @@ class Store:
         dedup.check_index_params(stored, self.params, str(self.path))
 
     def close(self) -> None:
-        """Close the connection (a checkpoint folds the WAL back into the file)."""
+        """Close the connection (a checkpoint folds the WAL back into the file).
+
+        An open write group is committed first: each of its writes is whole.
+        """
+        if self._group is not None:
+            self.commit_group()
         self.db.close()
 
     def __enter__(self) -> Store:
@@ -347,6 +364,82 @@ class Store:
         """
         with self.transaction():
             yield
+
+    # -- write groups ---------------------------------------------------------
+
+    @property
+    def group_open(self) -> bool:
+        """Whether a write group is open (see ``open_group``)."""
+        return self._group is not None
+
+    def open_group(self) -> None:
+        """Let the writes that follow share one transaction, until ``commit_group``.
+
+        A crawl saves articles one at a time as their pages arrive; a commit
+        each, with the search indexes filled row by row, costs more than the
+        rows. Inside a group every write is still atomic on its own (a
+        savepoint), the articles' search index is written once at the commit,
+        and a crash loses the uncommitted group whole, never part of an
+        article. The group holds the write lock: commit it within a second or
+        so (``StorePipeline`` does after a short delay).
+        """
+        if self._group is not None:
+            return
+        conn = self.db.conn
+        if conn.in_transaction:
+            raise StoreError("a write group opens only outside a transaction")
+        checkpoint = self.index.checkpoint()
+        conn.execute("BEGIN IMMEDIATE")
+        self.index.begin_write()
+        self._group = _WriteGroup(checkpoint, self._defer_search(conn))
+
+    def commit_group(self) -> int:
+        """Write the group's search index and commit it; returns its articles' count."""
+        group, self._group = self._group, None
+        if group is None:
+            return 0
+        conn = self.db.conn
+        try:
+            written = self._write_deferred_search(conn, group.before_id)
+            conn.execute("COMMIT")
+        except BaseException:
+            self._rollback_group(group)
+            raise
+        return written
+
+    def abandon_group(self) -> None:
+        """Roll the open group back (nothing of it is stored)."""
+        group, self._group = self._group, None
+        if group is not None:
+            self._rollback_group(group)
+
+    def _rollback_group(self, group: _WriteGroup) -> None:
+        if self.db.conn.in_transaction:
+            self.db.conn.execute("ROLLBACK")
+        self.index.rewind(group.checkpoint)
+
+    def _defer_search(self, conn: sqlite3.Connection) -> int:
+        """Leave the search index of the rows written from now to the transaction's end.
+
+        Returns the highest article id before (see migration m008; the flag is
+        1 only in this uncommitted transaction).
+        """
+        before = int(conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0])
+        conn.execute("UPDATE deferred_search SET active = 1")
+        return before
+
+    def _write_deferred_search(self, conn: sqlite3.Connection, before: int) -> int:
+        """Index the rows above ``before`` for search; the triggers take over again."""
+        # This transaction holds the write lock: the new rows are those above ``before``.
+        written = 0
+        for table in ("articles_fts", "articles_trigram"):
+            written = conn.execute(
+                f"INSERT INTO {table} (rowid, title_folded, body_folded) "
+                "SELECT id, title_folded, body_folded FROM articles WHERE id > ?",
+                [before],
+            ).rowcount
+        conn.execute("UPDATE deferred_search SET active = 0")
+        return written
 
     # -- articles -----------------------------------------------------------
 
@@ -426,11 +519,10 @@ class Store:
             texts += dedup.prepare_many([[b.text for b in a.body] for a in chunk], self.params)
         with self.batch():
             conn = self.db.conn
-            before = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
-            # Rows first, their search index at the end (see migration m008): the
-            # index's writes between two articles would slow everything else down.
-            # The flag is 1 only in this uncommitted transaction.
-            conn.execute("UPDATE deferred_search SET active = 1")
+            # Rows first, their search index at the end: the index's writes between
+            # two articles would slow everything else down. An open write group
+            # indexes them at its own commit.
+            before = None if self._group is not None else self._defer_search(conn)
             texts = self.index.begin_batch(
                 [(a.key, a.outlet, a.content_hash) for a in articles], texts
             )
@@ -443,15 +535,8 @@ class Store:
                 self.index.end_batch(written=False)
                 raise
             self.index.end_batch()
-            # The new rows are the ones above the highest id before (this
-            # transaction holds the write lock).
-            for table in ("articles_fts", "articles_trigram"):
-                conn.execute(
-                    f"INSERT INTO {table} (rowid, title_folded, body_folded) "
-                    "SELECT id, title_folded, body_folded FROM articles WHERE id > ?",
-                    [before],
-                )
-            conn.execute("UPDATE deferred_search SET active = 0")
+            if before is not None:
+                self._write_deferred_search(conn, before)
             return results
 
     def rebuild_index(self, progress: Callable[[str, int, int], None] | None = None) -> None:

@@ -247,6 +247,99 @@ def test_kill_9_then_restart_resumes_without_duplicates(tmp_path: Path) -> None:
         assert store.consistency_problems() == []
 
 
+def _articles(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _group(articles: int, seconds: float) -> list[str]:
+    return [
+        "-s",
+        f"WIRECRAWL_WRITE_GROUP_ARTICLES={articles}",
+        "-s",
+        f"WIRECRAWL_WRITE_GROUP_SECONDS={seconds}",
+    ]
+
+
+def test_a_reader_sees_a_write_group_after_its_delay(tmp_path: Path) -> None:
+    db = tmp_path / "group.db"
+    with LoopbackSite() as site:
+        feed = slow_site(site, 60, 0.2)
+        with Store.open(db) as store:
+            store.add_feed(feed)
+        # Groups far bigger than the crawl: only the delay commits them.
+        process = start_run(db, site.proxy_url, "--once", *_group(1000, 0.5))
+        try:
+            deadline = time.monotonic() + 60
+            seen = 0
+            while time.monotonic() < deadline and process.poll() is None:
+                seen = _articles(db)
+                if seen:
+                    break
+                time.sleep(0.1)
+            assert seen > 0, "no article was committed while the crawl ran"
+            assert process.poll() is None
+            assert sum(1 for r in site.requests if "/a" in r.url) < 60
+        finally:
+            _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    with Store.open(db, readonly=True) as store:
+        assert store.count("articles") == 60
+        assert store.consistency_problems() == []
+
+
+def test_sigterm_commits_the_open_write_group(tmp_path: Path) -> None:
+    db = tmp_path / "group-term.db"
+    with LoopbackSite() as site:
+        feed = slow_site(site, 60, 0.2)
+        with Store.open(db) as store:
+            store.add_feed(feed)
+        # Nothing commits the group before the stop.
+        process = start_run(db, site.proxy_url, *_group(1000, 600))
+        wait_for_pages(site, 6)
+        assert _articles(db) == 0
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+    with Store.open(db, readonly=True) as store:
+        stored = store.count("articles")
+        assert 0 < stored < 60
+        words = store.db.conn.execute(
+            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'concrete'"
+        ).fetchone()[0]
+        assert words == stored
+        assert store.consistency_problems() == []
+
+
+def test_kill_9_loses_only_the_uncommitted_group(tmp_path: Path) -> None:
+    db = tmp_path / "group-kill.db"
+    with LoopbackSite() as site:
+        feed = slow_site(site, 20, 0.2)
+        with Store.open(db) as store:
+            store.add_feed(feed)
+        process = start_run(db, site.proxy_url, *_group(1000, 600))
+        wait_for_pages(site, 6)
+        process.kill()
+        process.wait(timeout=30)
+        with Store.open(db) as store:
+            # The group was never committed; its entries wait for the next poll.
+            assert store.count("articles") == 0
+            assert store.consistency_problems() == []
+            assert store.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            store.db.conn.execute("UPDATE feeds SET next_due_at = NULL")
+            store.db.conn.commit()
+        process = start_run(db, site.proxy_url, "--once")
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    with Store.open(db, readonly=True) as store:
+        assert store.count("articles") == 20
+        assert store.db.conn.execute("SELECT count(DISTINCT url) FROM articles").fetchone()[0] == 20
+        assert store.consistency_problems() == []
+
+
 def test_a_second_run_on_the_same_store_refuses(tmp_path: Path) -> None:
     db = tmp_path / "lock.db"
     with LoopbackSite() as site:

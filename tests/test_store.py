@@ -257,3 +257,72 @@ def test_a_failed_batch_leaves_search_as_it_was(
         monkeypatch.setattr(Store, "save_article", original)
         store.save_articles(_copies(5)[2:])
         assert _search_rows(store) == (5, 5)
+
+
+def test_a_write_group_commits_whole_and_is_searchable(db_path: Path) -> None:
+    with Store.open(db_path) as store, Store.open(db_path, readonly=True) as reader:
+        store.open_group()
+        assert store.group_open
+        for article in _copies(3):
+            with store.transaction():
+                store.save_article(article)
+        # The group is one uncommitted transaction: readers see none of it yet.
+        assert reader.count("articles") == 0
+        assert store.commit_group() == 3
+        assert not store.group_open
+        assert reader.count("articles") == 3
+        assert _search_rows(reader) == (3, 3)
+        assert store.db.conn.execute("SELECT active FROM deferred_search").fetchone() == (0,)
+        assert store.consistency_problems() == []
+
+
+def test_a_failed_write_in_a_group_undoes_only_itself(db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        store.open_group()
+        copies = _copies(3)
+        with store.transaction():
+            store.save_article(copies[0])
+        with pytest.raises(RuntimeError), store.transaction():
+            store.save_article(copies[1])
+            raise RuntimeError("the feed entry could not be written")
+        with store.transaction():
+            store.save_article(copies[2])
+        store.commit_group()
+        stored = {row[0] for row in store.db.conn.execute("SELECT outlet FROM articles")}
+        assert stored == {"outlet0.example", "outlet2.example"}
+        assert _search_rows(store) == (2, 2)
+        assert store.consistency_problems() == []
+
+
+def test_an_abandoned_group_leaves_nothing(db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        store.save_article(_copies(1)[0])
+        store.open_group()
+        store.save_articles(_copies(4)[1:])
+        store.abandon_group()
+        assert store.count("articles") == 1
+        assert _search_rows(store) == (1, 1)
+        # The reprint index forgot the rolled-back articles: saving them again works.
+        store.save_articles(_copies(4)[1:])
+        assert _search_rows(store) == (4, 4)
+        assert store.consistency_problems() == []
+
+
+def test_closing_a_store_commits_its_open_group(db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        store.open_group()
+        # A batch inside a group leaves its search index to the group's commit.
+        store.save_articles(_copies(2))
+        store.save_article(_copies(3)[2])
+    with Store.open(db_path, readonly=True) as store:
+        assert store.count("articles") == 3
+        assert _search_rows(store) == (3, 3)
+
+
+def test_a_group_opens_only_outside_a_transaction(db_path: Path) -> None:
+    with (
+        Store.open(db_path) as store,
+        store.transaction(),
+        pytest.raises(StoreError, match="outside a transaction"),
+    ):
+        store.open_group()

@@ -94,7 +94,19 @@ class CrawlStore(FeedState, Protocol):
         """Close a crawl run."""
 
     def transaction(self) -> AbstractContextManager[Any]:
-        """One write transaction (a savepoint inside a batch)."""
+        """One write transaction (a savepoint inside a batch or a write group)."""
+        ...
+
+    @property
+    def group_open(self) -> bool:
+        """Whether a write group is open."""
+        ...
+
+    def open_group(self) -> None:
+        """Let the writes that follow share one transaction until ``commit_group``."""
+
+    def commit_group(self) -> int:
+        """Commit the open write group; returns how many articles it wrote."""
         ...
 
     def save_article(

@@ -61,6 +61,11 @@ WIRECRAWL_RESOLVE_TIMEOUT = 2.0
 #: Article pages followed per feed and poll; the other new entries wait for the next
 #: polls. A feed of 10,000 entries would otherwise hold a pass for hours.
 WIRECRAWL_MAX_PAGES_PER_POLL = 500
+#: A crawl commits its articles in groups of at most this many (1: each on its own) ...
+WIRECRAWL_WRITE_GROUP_ARTICLES = 100
+#: ... and at most this many seconds after the group's first article: readers see an
+#: article that late at most, and a kill -9 loses no more.
+WIRECRAWL_WRITE_GROUP_SECONDS = 0.5
 COOKIES_ENABLED = False
 # The crawler opens no listening sockets of its own: no telnet console, no remote control.
 TELNETCONSOLE_ENABLED = False
