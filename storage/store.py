@@ -461,8 +461,9 @@ class Store:
         ``prepared`` is the article's body folded for dedup; pass it when it was
         computed outside (it is CPU work that need not hold the write lock).
         """
+        paragraphs = [b.text for b in article.body]
         if prepared is None:
-            prepared = dedup.prepare([b.text for b in article.body], self.params)
+            prepared = dedup.prepare(paragraphs, self.params)
         with self.transaction() as conn:
             # One statement asks the three questions every new article needs: a
             # crawl saves articles one by one, so each round trip counts.
@@ -496,7 +497,7 @@ class Store:
             marks = ", ".join("?" for _ in row)
             conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values()))
             outcome = self.index.complete(article_id, plan, row)
-            links = self.stories.add(article_id, article.title, [b.text for b in article.body], row)
+            links = self.stories.add(article_id, article.title, paragraphs, row)
             touched = self.index.touched_clusters
             # An article that links nothing and joins (or starts) one cluster leaves every
             # story as it was; a recluster or a link may join or split stories.

@@ -398,6 +398,12 @@ def test_a_cut_list_says_how_many_more(demo_db: Path) -> None:
     for no_limit in ("0", "-1", "-50"):
         code, out, err = cli(demo_db, "clusters", "list", "--json", "--limit", no_limit)
         assert len(out.splitlines()) == total and err == ""
+    _, out, _ = cli(demo_db, "stories", "--json", "--min-languages", "1", "--limit", "0")
+    stories = len(out.splitlines())
+    assert stories > 1
+    code, out, err = cli(demo_db, "stories", "--min-languages", "1", "--limit", "1")
+    assert code == 0
+    assert f"showing 1 of {stories} stories ({stories - 1} more)" in one_line(err)
     _, out, _ = cli(demo_db, "search", "--json", "سوتشي", "--limit", "0")
     hits = len(out.splitlines())
     assert hits > 2

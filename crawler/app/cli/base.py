@@ -117,6 +117,13 @@ def say(message: str) -> None:
     click.echo(f"wirecrawl: {message}", err=True)
 
 
+def say_shown(shown: int, total: int, noun: str) -> None:
+    """Tell stderr that a listing shows ``shown`` of ``total`` ``noun`` and how to see them all."""
+    more = max(0, total - shown)
+    if more:
+        say(f"showing {shown} of {total} {noun} ({more} more): --limit 0 shows them all")
+
+
 def json_line(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, default=str)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from crawler.app.cli import stories
-from crawler.app.cli.base import json_line, lazy_module, main, open_store, plural, say
+from crawler.app.cli.base import json_line, lazy_module, main, open_store, plural, say_shown
 from crawler.app.cli.options import limit_option, read_filters
 from crawler.core.errors import WirecrawlError
 from crawler.core.filters import SINCE_HELP, limit_or_none
@@ -116,9 +116,7 @@ def clusters_list(
         for cluster in found:
             click.echo(json_line(_cluster_record(cluster)))
         return
-    more = max(0, total - len(found))
-    if more:
-        say(f"showing {len(found)} of {total} clusters ({more} more): --limit 0 shows them all")
+    say_shown(len(found), total, "clusters")
     if not found:
         click.echo(
             "no clusters match (reprint clusters have at least --min-size articles)", err=True

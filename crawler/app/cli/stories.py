@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from crawler.app.cli.base import json_line, lazy_module, main, open_store, plural, say
+from crawler.app.cli.base import json_line, lazy_module, main, open_store, plural, say_shown
 from crawler.app.cli.options import limit_option, read_filters
 from crawler.core.filters import SINCE_HELP, limit_or_none
 from crawler.core.wording import evidence_text, gap_text, when
@@ -131,9 +131,7 @@ def stories_command(
         for story in found:
             click.echo(json_line(story_record(story)))
         return
-    more = max(0, total - len(found))
-    if more:
-        say(f"showing {len(found)} of {total} stories ({more} more): --limit 0 shows them all")
+    say_shown(len(found), total, "stories")
     if not found:
         click.echo(
             f"no stories in at least {min_languages} languages "
