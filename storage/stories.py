@@ -37,6 +37,8 @@ CANDIDATE_KEYS = 12
 MAX_CANDIDATES = 20
 #: Least keys a candidate shares to be judged at all.
 MIN_SHARED_KEYS = 2
+#: Articles read back together while ``rebuild`` links them.
+REBUILD_CHUNK = 500
 # The article columns a story text is read from.
 _COLUMNS = ("language", "outlet", "wire_agency", "alternates", "time_utc")
 
@@ -279,19 +281,29 @@ class StoryIndex:
         report = progress or (lambda phase, done, total: None)
         self.clear()
         total = self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        texts: list[tuple[StoryText, int]] = []
         cursor = self.conn.cursor()
         cursor.execute(f"SELECT id, title, body, {', '.join(_COLUMNS)} FROM articles ORDER BY id")
         for done, (article_id, title, body, *columns) in enumerate(cursor, 1):
             row = dict(zip(_COLUMNS, columns, strict=True))
             keys = story_keys(title, [b["text"] for b in json.loads(body)])
-            text = self._story_text(article_id, keys, row)
-            day = day_number(row["time_utc"])
-            self._store_keys(article_id, day, text.language, keys)
-            texts.append((text, day))
+            self._store_keys(
+                article_id, day_number(row["time_utc"]), str(row["language"] or ""), keys
+            )
             report("reading story evidence", done, total)
-        for done, (text, day) in enumerate(texts, 1):
-            self._link(text, day)
+        # The keys are read back a chunk at a time: a million articles' texts would not fit
+        # in memory together.
+        done, last = 0, 0
+        while chunk := [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM articles WHERE id > ? ORDER BY id LIMIT ?", [last, REBUILD_CHUNK]
+            )
+        ]:
+            for text in self._stored_texts(chunk):
+                day = text.time.date().toordinal() if text.time is not None else 0
+                self._link(text, day)
+            done += len(chunk)
+            last = chunk[-1]
             report("linking stories", done, total)
         self.conn.execute("UPDATE clusters SET story_id = id")
         linked = [
