@@ -26,6 +26,10 @@ USER_AGENT = (
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy starts this many asyncio tasks for every callback's output, whatever it holds; an
+# article page gives one item and our pipelines do not wait on anything, so 100 (the
+# default) was 100 tasks per page for nothing.
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 0.25
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
