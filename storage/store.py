@@ -3,8 +3,9 @@
 One ``Store`` wraps one sqlite-utils ``Database``. Opening it for writing
 applies pending migrations and switches the file to WAL, so readers (the
 CLI, Datasette) never block the crawler and never see half an article.
-Every article is written in one ``BEGIN IMMEDIATE`` transaction together
-with everything that belongs to it.
+Every article is written atomically together with everything that belongs
+to it: its own ``BEGIN IMMEDIATE`` transaction, or a savepoint inside a batch
+(imports) or a write group (crawls), which commit many articles at once.
 
 Conversions between ``Article`` and a row live here too: JSON for the
 list-valued fields, ISO 8601 for times, folded copies of title and body for
@@ -288,9 +289,11 @@ class Store:
 
         An open write group is committed first: each of its writes is whole.
         """
-        if self._group is not None:
-            self.commit_group()
-        self.db.close()
+        try:
+            if self._group is not None:
+                self.commit_group()
+        finally:
+            self.db.close()
 
     def __enter__(self) -> Store:
         return self
@@ -303,8 +306,9 @@ class Store:
         """One atomic write: all of it is stored or none of it.
 
         Outside a batch it is its own ``BEGIN IMMEDIATE`` transaction (the write
-        lock is taken at once, so it cannot deadlock later). Inside ``batch()`` it
-        is a savepoint: a failure undoes this write only, and the batch goes on.
+        lock is taken at once, so it cannot deadlock later). Inside ``batch()`` or
+        a write group it is a savepoint: a failure undoes this write only, and the
+        batch or group goes on.
         """
         conn = self.db.conn
         # The reprint index keeps band keys in memory; it must hear of a rollback.

@@ -293,15 +293,15 @@ class StoryIndex:
         # The keys are read back a chunk at a time: a million articles' texts would not fit
         # in memory together.
         done, last = 0, 0
-        while chunk := [
-            r[0]
-            for r in self.conn.execute(
-                "SELECT id FROM articles WHERE id > ? ORDER BY id LIMIT ?", [last, REBUILD_CHUNK]
-            )
-        ]:
+        while days := dict(
+            self.conn.execute(
+                "SELECT id, time_utc FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+                [last, REBUILD_CHUNK],
+            ).fetchall()
+        ):
+            chunk = list(days)
             for text in self._stored_texts(chunk):
-                day = text.time.date().toordinal() if text.time is not None else 0
-                self._link(text, day)
+                self._link(text, day_number(days[text.article_id]))
             done += len(chunk)
             last = chunk[-1]
             report("linking stories", done, total)

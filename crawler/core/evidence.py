@@ -175,8 +175,10 @@ def _key(value: float) -> str:
 def _is_time_of_day(
     text: str, start: int, end: int, whole: str, mark: str | None, fraction: str | None
 ) -> bool:
-    """Times of day and scores are no figures: "07:40", "19:05", "2:1", and "07.40"
-    (an hour with its zero: a decimal never has one)."""
+    """Whether a number is a time of day or a score ("07:40", "19:05", "2:1", "07.40").
+
+    Neither is a figure. An hour keeps its zero ("07.40"); a decimal never has one.
+    """
     if end + 1 < len(text) and text[end] == ":" and text[end + 1].isdigit():
         return True
     if start >= 2 and text[start - 1] == ":" and text[start - 2].isdigit():

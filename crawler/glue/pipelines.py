@@ -185,10 +185,10 @@ class StorePipeline:
         except sqlite3.OperationalError as exc:
             # The group is rolled back; its entries stay pending for the next poll.
             logger.error("%d articles not stored: %s", grouped, exc)
+            if self.stats is not None:
+                self.stats.inc_value("wirecrawl/articles_lost_at_commit", grouped)
             if "full" in str(exc).lower():
                 self._disk_full(exc)
-            elif self.stats is not None:
-                self.stats.inc_value("wirecrawl/articles_lost_at_commit", grouped)
 
     def _open_group(self) -> None:
         if self.group_articles <= 1 or self.store.group_open:
