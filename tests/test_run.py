@@ -184,6 +184,12 @@ def slow_site(site: LoopbackSite, count: int, delay: float) -> str:
     return feed
 
 
+def add_slow_feed(db: Path, site: LoopbackSite, count: int, delay: float) -> None:
+    """Add ``slow_site``'s feed to the store at ``db``."""
+    with Store.open(db) as store:
+        store.add_feed(slow_site(site, count, delay))
+
+
 def wait_for_pages(site: LoopbackSite, count: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -214,9 +220,7 @@ def test_sigterm_mid_crawl_loses_nothing_and_restart_finishes(tmp_path: Path) ->
     db = tmp_path / "term.db"
     with LoopbackSite() as site:
         # More pages than the downloader takes in at once, so some are still queued.
-        feed = slow_site(site, 60, 0.2)
-        with Store.open(db) as store:
-            store.add_feed(feed)
+        add_slow_feed(db, site, 60, 0.2)
         process = start_run(db, site.proxy_url)
         wait_for_pages(site, 3)
         process.send_signal(signal.SIGTERM)
@@ -244,9 +248,7 @@ def test_sigterm_mid_crawl_loses_nothing_and_restart_finishes(tmp_path: Path) ->
 def test_kill_9_then_restart_resumes_without_duplicates(tmp_path: Path, open_group: bool) -> None:
     db = tmp_path / "kill.db"
     with LoopbackSite() as site:
-        feed = slow_site(site, 20, 0.2)
-        with Store.open(db) as store:
-            store.add_feed(feed)
+        add_slow_feed(db, site, 20, 0.2)
         # With a write group nothing commits before the kill.
         process = start_run(db, site.proxy_url, *(_group(1000, 600) if open_group else []))
         wait_for_pages(site, 6)
@@ -272,9 +274,7 @@ def test_kill_9_then_restart_resumes_without_duplicates(tmp_path: Path, open_gro
 def test_a_reader_sees_a_write_group_after_its_delay(tmp_path: Path) -> None:
     db = tmp_path / "group.db"
     with LoopbackSite() as site:
-        feed = slow_site(site, 60, 0.2)
-        with Store.open(db) as store:
-            store.add_feed(feed)
+        add_slow_feed(db, site, 60, 0.2)
         # Groups far bigger than the crawl: only the delay commits them.
         process = start_run(db, site.proxy_url, "--once", *_group(1000, 0.5))
         try:
@@ -299,9 +299,7 @@ def test_a_reader_sees_a_write_group_after_its_delay(tmp_path: Path) -> None:
 def test_sigterm_commits_the_open_write_group(tmp_path: Path) -> None:
     db = tmp_path / "group-term.db"
     with LoopbackSite() as site:
-        feed = slow_site(site, 60, 0.2)
-        with Store.open(db) as store:
-            store.add_feed(feed)
+        add_slow_feed(db, site, 60, 0.2)
         # Nothing commits the group before the stop.
         process = start_run(db, site.proxy_url, *_group(1000, 600))
         wait_for_pages(site, 6)
@@ -322,9 +320,7 @@ def test_sigterm_commits_the_open_write_group(tmp_path: Path) -> None:
 def test_a_second_run_on_the_same_store_refuses(tmp_path: Path) -> None:
     db = tmp_path / "lock.db"
     with LoopbackSite() as site:
-        feed = slow_site(site, 5, 0.1)
-        with Store.open(db) as store:
-            store.add_feed(feed)
+        add_slow_feed(db, site, 5, 0.1)
         first = start_run(db, site.proxy_url)
         wait_for_pages(site, 1)
         second = start_run(db, site.proxy_url)
