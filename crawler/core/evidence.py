@@ -235,10 +235,10 @@ def figures(text: str) -> dict[str, str]:
 # Days and weekdays named in the text
 # --------------------------------------------------------------------------------------------
 
-# One character for one: Western digits and one alef, so a match's span is the printed text's.
-_DAY_FOLD = str.maketrans(
-    {**{a: str(i) for i, a in enumerate("٠١٢٣٤٥٦٧٨٩")}, "أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي"}
-)
+# One character for one, so a match's span is the printed text's: one alef (and ya), and
+# Western digits (``_DIGITS``).
+_ONE_ALEF = {"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي"}
+_ALEF_FOLD = str.maketrans(_ONE_ALEF)
 _STORY_LANGUAGES = ("en", "ru", "ar")
 
 
@@ -249,7 +249,7 @@ def _month_table() -> dict[str, int]:
             for spelling in spellings.split("|"):
                 # Abbreviations ("mar", "мая" aside) are everyday words in running text.
                 if len(spelling) >= 3 and spelling not in ("mar", "may", "ماي"):
-                    table[spelling.translate(_DAY_FOLD)] = number
+                    table[spelling.translate(_ALEF_FOLD)] = number
     return table
 
 
@@ -259,7 +259,7 @@ def _weekday_table() -> dict[str, int]:
         for number, spellings in enumerate(dates.WEEKDAY_NAMES[language], 1):
             for spelling in spellings.split("|"):
                 if len(spelling) >= 5:
-                    table[spelling.translate(_DAY_FOLD)] = number
+                    table[spelling.translate(_ALEF_FOLD)] = number
     return table
 
 
@@ -274,7 +274,7 @@ CALENDAR_SKELETONS = frozenset(
     for spelling in spellings.split("|")
     if len(key := skeleton(spelling)) >= 3
 )
-_ALEFS = re.compile("[أإآى]")
+_ALEFS = re.compile(f"[{''.join(_ONE_ALEF)}]")
 _NUMBER_1_31 = re.compile(r"(?<!\d)\d{1,2}(?!\d)")
 # What follows a day ("9 февраля", "9th of May", "٦ كانون الثاني") and what may precede it
 # ("February 9").
@@ -307,11 +307,10 @@ def _fold_days(text: str) -> str:
         folded = "".join(ch.casefold()[:1] for ch in text)
     if _ALEFS.search(folded):
         # A few passes in C are quicker than a table lookup per character.
-        for alef in "أإآ":
-            folded = folded.replace(alef, "ا")
-        folded = folded.replace("ى", "ي")
+        for letter, one in _ONE_ALEF.items():
+            folded = folded.replace(letter, one)
     if _OTHER_NUMERALS.search(folded):
-        folded = folded.translate(_DAY_FOLD)
+        folded = folded.translate(_DIGITS)
     return folded
 
 
