@@ -23,8 +23,9 @@ Tables (columns are named so that ``SELECT`` and Datasette facets read naturally
 ``feed_entries``  every entry a feed has listed, and the article stored for it
 ``crawl_runs``    one row per crawl or import run with its figures
 ``fetch_log``     one row per HTTP fetch: status, outcome, error, size, time
-``story_keys``    cross-language evidence keys of each article, by key and day (inverted index)
-``story_key_days``  how many articles have a key on a day (the rarity of a piece of evidence)
+``story_texts``   cross-language evidence keys of each article (JSON), with its day and language
+``story_keys``    view: one row per key of each article, by key and day (the inverted index)
+``story_key_days``  view: how many articles have a key on a day (the rarity of a piece of evidence)
 ``story_links``   two articles in different languages found to be one story, with the evidence
 
 The DDL is written out in SQL rather than built from Python dicts: column
@@ -557,3 +558,41 @@ def m012_stories(db: Database) -> None:
     ``wirecrawl dedup rebuild`` reads them and links their stories.
     """
     _execute_script(db, _M012)
+
+
+_M013 = """
+-- One row per article: its evidence keys with the words as printed, as JSON.
+CREATE TABLE story_texts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, -- order written: other writers' rows are those above
+    article_id INTEGER NOT NULL UNIQUE,
+    day INTEGER NOT NULL,                -- the article's day (time_utc) as a day number, 0 if none
+    language TEXT,
+    keys TEXT NOT NULL                   -- JSON object: n:bnkn, f:1.5e9, d:02-09 -> as printed
+);
+CREATE INDEX idx_story_texts_day ON story_texts (day);
+INSERT INTO story_texts (article_id, day, language, keys)
+    SELECT article_id, min(day), min(language), json_group_object(key, shown)
+    FROM story_keys GROUP BY article_id ORDER BY article_id;
+DROP TABLE story_keys;
+DROP TABLE story_key_days;
+-- The inverted index as a query, for Datasette and sqlite-utils: a writer holds it in memory.
+CREATE VIEW story_keys AS
+    SELECT k.key AS key, t.day AS day, t.article_id AS article_id, t.language AS language,
+        k.value AS shown
+    FROM story_texts t, json_each(t.keys) k;
+CREATE VIEW story_key_days AS
+    SELECT key, day, count(*) AS articles FROM story_keys GROUP BY key, day;
+"""
+
+
+@migrations(name="m013_story_texts")
+def m013_story_texts(db: Database) -> None:
+    """Each article's story evidence is one row; the inverted index by key and day is in memory.
+
+    Before, every key of every article was a row of ``story_keys`` with a second
+    index by article, and ``story_key_days`` counted each key's articles per day:
+    some 80 B-tree writes per article. A writer now keeps the keys of the days it
+    links in memory (``storage.stories.StoryIndex``), read from ``story_texts`` by
+    day. ``story_keys`` and ``story_key_days`` stay as views with the same columns.
+    """
+    _execute_script(db, _M013)

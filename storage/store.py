@@ -322,19 +322,19 @@ class Store:
             except BaseException:
                 conn.execute(f"ROLLBACK TO {name}")
                 conn.execute(f"RELEASE {name}")
-                self.index.rewind(checkpoint)
+                self._rewind(checkpoint)
                 raise
             else:
                 conn.execute(f"RELEASE {name}")
             return
         conn.execute("BEGIN IMMEDIATE")
-        self.index.begin_write()
+        self._begin_write()
         try:
             yield conn
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            self.index.rewind(checkpoint)
+            self._rewind(checkpoint)
             raise
         else:
             conn.execute("COMMIT")
@@ -394,7 +394,7 @@ class Store:
             raise StoreError("a write group opens only outside a transaction")
         checkpoint = self.index.checkpoint()
         conn.execute("BEGIN IMMEDIATE")
-        self.index.begin_write()
+        self._begin_write()
         self._group = _WriteGroup(checkpoint, self._defer_search(conn))
 
     def commit_group(self) -> int:
@@ -420,7 +420,18 @@ class Store:
     def _rollback_group(self, group: _WriteGroup) -> None:
         if self.db.conn.in_transaction:
             self.db.conn.execute("ROLLBACK")
-        self.index.rewind(group.checkpoint)
+        self._rewind(group.checkpoint)
+
+    def _begin_write(self) -> None:
+        # Both indexes keep part of themselves in memory: other processes may have
+        # written since this one's last transaction.
+        self.index.begin_write()
+        self.stories.begin_write()
+
+    def _rewind(self, checkpoint: Any) -> None:
+        # A rollback undid rows the in-memory parts of the indexes had taken in.
+        self.index.rewind(checkpoint)
+        self.stories.forget()
 
     def _defer_search(self, conn: sqlite3.Connection) -> int:
         """Leave the search index of the rows written from now to the transaction's end.

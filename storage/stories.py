@@ -1,18 +1,24 @@
 """Stories in the store: evidence keys, links across languages, and story ids of clusters.
 
 ``StoryIndex`` runs inside the writer's transaction, right after an article's row and its
-cluster are written. It stores the article's evidence keys (``story_keys``, an inverted
-index by key and day, and ``story_key_days``, how many articles have a key on a day),
-finds candidates in other languages among the articles of the days around it that share
-its rarer keys, lets ``crawler.core.stories.judge`` decide, and keeps each cluster's
-``story_id``: the smallest cluster id among the clusters its links join. The cost per
-article is a few indexed statements over a window of days, whatever the store's size.
+cluster are written. It stores the article's evidence keys (one ``story_texts`` row: its
+day, language and keys as JSON), finds candidates in other languages among the articles of
+the days around it that share its rarer keys, lets ``crawler.core.stories.judge`` decide,
+and keeps each cluster's ``story_id``: the smallest cluster id among the clusters its links
+join.
+
+The inverted index (key -> the articles of a day that have it) is held in memory for the
+days a writer links (``HELD_DAYS``), read from ``story_texts`` by day the first time one is
+needed. Writing an article is then one row, whatever its number of keys, and finding its
+candidates and its keys' rarity is a few dictionary lookups per key and day. The cost per
+article depends on the window of days, not on the store's size.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
@@ -29,6 +35,8 @@ from crawler.core.stories import (
 
 #: Days either side of an article searched for its other-language versions.
 WINDOW_DAYS = MAX_GAP.days
+#: Days of evidence keys a writer holds in memory, the most recently used.
+HELD_DAYS = 4 * (2 * WINDOW_DAYS + 1)
 #: A key more articles of those days have than this finds no candidates (it still weighs).
 MAX_CANDIDATE_FREQUENCY = 30
 #: Candidates are found by this many of an article's rarest keys.
@@ -68,11 +76,95 @@ def _time(time_utc: str | None) -> datetime | None:
     return value
 
 
+class _Day:
+    """The evidence keys of one day's articles: key -> article ids, and their languages."""
+
+    __slots__ = ("languages", "postings")
+
+    def __init__(self) -> None:
+        self.postings: dict[str, list[int]] = {}
+        self.languages: dict[int, str] = {}
+
+    def add(self, article_id: int, language: str, keys: Iterable[str]) -> None:
+        self.languages[article_id] = language
+        postings = self.postings
+        for key in keys:
+            ids = postings.get(key)
+            if ids is None:
+                postings[key] = [article_id]
+            else:
+                ids.append(article_id)
+
+
 class StoryIndex:
     """Cross-language story links of one store (see the module docstring)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        # Days held in memory, the least recently used first.
+        self._days: OrderedDict[int, _Day] = OrderedDict()
+        # The first and last ``story_texts.seq`` the days held reflect.
+        self._seen = (0, 0)
+        # Whether the days held are up to date within this write transaction.
+        self._current = False
+
+    # -- keeping the days in memory up to date ------------------------------------------
+
+    def begin_write(self) -> None:
+        """A write transaction began: other processes may have written since the last one."""
+        self._current = False
+
+    def forget(self) -> None:
+        """A write was rolled back: read every day again from the store when needed."""
+        self._days.clear()
+        self._seen = (0, 0)
+        self._current = False
+
+    def _catch_up(self) -> None:
+        """Hold what other writers stored since; read afresh after a rebuild elsewhere.
+
+        ``seq`` only grows, so other writers' rows are those above the last one
+        seen; a rebuild deletes every row, so the first one changes.
+        """
+        if self._current:
+            return
+        self._current = True
+        first, last = self.conn.execute(
+            "SELECT (SELECT coalesce(min(seq), 0) FROM story_texts), "
+            "(SELECT coalesce(max(seq), 0) FROM story_texts)"
+        ).fetchone()
+        known_first, known_last = self._seen
+        if known_last and (first != known_first or last < known_last):
+            self._days.clear()
+        elif last > known_last and self._days:
+            rows = self.conn.execute(
+                "SELECT article_id, day, language, keys FROM story_texts WHERE seq > ?",
+                [known_last],
+            )
+            for article_id, day, language, keys in rows:
+                held = self._days.get(day)
+                if held is not None:
+                    held.add(article_id, language or "", json.loads(keys))
+        self._seen = (first, last)
+
+    def _window(self, day: int) -> list[_Day]:
+        """The days around ``day``, read from the store where not held."""
+        window = []
+        for number in range(day - WINDOW_DAYS, day + WINDOW_DAYS + 1):
+            held = self._days.get(number)
+            if held is None:
+                held = self._days[number] = _Day()
+                for article_id, language, keys in self.conn.execute(
+                    "SELECT article_id, language, keys FROM story_texts WHERE day = ?", [number]
+                ):
+                    held.add(article_id, language or "", json.loads(keys))
+            else:
+                self._days.move_to_end(number)
+            window.append(held)
+        # The window was just moved to the end: only days outside it are let go.
+        while len(self._days) > HELD_DAYS:
+            self._days.popitem(last=False)
+        return window
 
     # -- adding -----------------------------------------------------------------------
 
@@ -91,7 +183,8 @@ class StoryIndex:
         keys = story_keys(title, paragraphs)
         text = self._story_text(article_id, keys, row)
         day = day_number(str(row.get("time_utc") or ""))
-        self._store_keys(article_id, day, text.language, keys)
+        self._catch_up()
+        self._store(article_id, day, text.language, keys)
         return self._link(text, day)
 
     def _story_text(
@@ -107,87 +200,80 @@ class StoryIndex:
             keys=keys,
         )
 
-    def _store_keys(
-        self, article_id: int, day: int, language: str, keys: Mapping[str, str]
-    ) -> None:
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO story_keys (key, day, article_id, language, shown) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(key, day, article_id, language, shown) for key, shown in keys.items()],
+    def _store(self, article_id: int, day: int, language: str, keys: Mapping[str, str]) -> None:
+        cursor = self.conn.execute(
+            "INSERT OR IGNORE INTO story_texts (article_id, day, language, keys) "
+            "VALUES (?, ?, ?, ?)",
+            [article_id, day, language, json.dumps(keys, ensure_ascii=False)],
         )
-        self.conn.executemany(
-            "INSERT INTO story_key_days (key, day, articles) VALUES (?, ?, 1) "
-            "ON CONFLICT (key, day) DO UPDATE SET articles = articles + 1",
-            [(key, day) for key in keys],
-        )
+        if not cursor.rowcount:
+            return
+        seq = int(cursor.lastrowid or 0)
+        self._seen = (self._seen[0] or seq, seq)
+        # A day not held yet will read this row with the others of its day.
+        held = self._days.get(day)
+        if held is not None:
+            held.add(article_id, language, keys)
 
-    def _frequencies(self, keys: Sequence[str], day: int) -> dict[str, int]:
+    @staticmethod
+    def _frequencies(keys: Iterable[str], window: Sequence[_Day]) -> dict[str, int]:
         """How many articles of the window have each key (the new one included)."""
-        if not keys:
-            return {}
-        marks = ",".join("?" * len(keys))
-        rows = self.conn.execute(
-            f"SELECT key, sum(articles) FROM story_key_days WHERE key IN ({marks}) "
-            "AND day BETWEEN ? AND ? GROUP BY key",
-            [*keys, day - WINDOW_DAYS, day + WINDOW_DAYS],
-        )
-        return {key: count for key, count in rows}
+        frequency = {}
+        for key in keys:
+            count = 0
+            for held in window:
+                ids = held.postings.get(key)
+                if ids:
+                    count += len(ids)
+            if count:
+                frequency[key] = count
+        return frequency
 
-    def _candidates(self, text: StoryText, day: int, frequency: Mapping[str, int]) -> list[int]:
+    @staticmethod
+    def _candidates(
+        text: StoryText, window: Sequence[_Day], frequency: Mapping[str, int]
+    ) -> list[int]:
+        """Articles in other languages sharing the most rare keys (``MIN_SHARED_KEYS`` or more)."""
         wanted = [
             k for k in indexed_keys(text.keys) if 1 < frequency.get(k, 1) <= MAX_CANDIDATE_FREQUENCY
         ]
-        if not wanted:
-            return []
-        marks = ",".join("?" * len(wanted))
-        rows = self.conn.execute(
-            f"SELECT article_id, count(*) FROM story_keys WHERE key IN ({marks}) "
-            "AND day BETWEEN ? AND ? AND language IS NOT ? AND article_id != ? "
-            "GROUP BY article_id HAVING count(*) >= ? ORDER BY count(*) DESC, article_id "
-            "LIMIT ?",
-            [
-                *wanted,
-                day - WINDOW_DAYS,
-                day + WINDOW_DAYS,
-                text.language,
-                text.article_id,
-                MIN_SHARED_KEYS,
-                MAX_CANDIDATES,
-            ],
+        shared: dict[int, int] = {}
+        for held in window:
+            languages = held.languages
+            for key in wanted:
+                for other in held.postings.get(key, ()):
+                    if other != text.article_id and languages[other] != text.language:
+                        shared[other] = shared.get(other, 0) + 1
+        ranked = sorted(
+            (item for item in shared.items() if item[1] >= MIN_SHARED_KEYS),
+            key=lambda item: (-item[1], item[0]),
         )
-        return [article_id for article_id, _ in rows]
+        return [article_id for article_id, _ in ranked[:MAX_CANDIDATES]]
 
     def _stored_texts(self, article_ids: Sequence[int]) -> list[StoryText]:
         """The story texts of stored articles, in the order asked (missing ones left out)."""
         if not article_ids:
             return []
         marks = ",".join("?" * len(article_ids))
-        # Two statements for all the candidates: an article's keys are read by its id.
-        rows = {
-            row[0]: dict(zip(_COLUMNS, row[1:], strict=True))
-            for row in self.conn.execute(
-                f"SELECT id, {', '.join(_COLUMNS)} FROM articles WHERE id IN ({marks})",
-                list(article_ids),
-            )
-        }
-        keys: dict[int, dict[str, str]] = {}
-        for article_id, key, shown in self.conn.execute(
-            f"SELECT article_id, key, shown FROM story_keys WHERE article_id IN ({marks})",
+        columns = ", ".join(f"a.{column}" for column in _COLUMNS)
+        texts = {}
+        for article_id, *values, keys in self.conn.execute(
+            f"SELECT a.id, {columns}, t.keys FROM articles a "
+            f"LEFT JOIN story_texts t ON t.article_id = a.id WHERE a.id IN ({marks})",
             list(article_ids),
         ):
-            keys.setdefault(article_id, {})[key] = shown
-        return [
-            self._story_text(article_id, keys.get(article_id, {}), rows[article_id])
-            for article_id in article_ids
-            if article_id in rows
-        ]
+            row = dict(zip(_COLUMNS, values, strict=True))
+            texts[article_id] = self._story_text(article_id, json.loads(keys or "{}"), row)
+        return [texts[article_id] for article_id in article_ids if article_id in texts]
 
     def _link(self, text: StoryText, day: int) -> list[StoryLink]:
-        if not text.language:
+        # An article without a language or a day is never one story with another.
+        if not text.language or not day:
             return []
-        frequency = self._frequencies(list(text.keys), day)
+        window = self._window(day)
+        frequency = self._frequencies(text.keys, window)
         links = []
-        for other in self._stored_texts(self._candidates(text, day, frequency)):
+        for other in self._stored_texts(self._candidates(text, window, frequency)):
             link = judge(text, other, frequency)
             if link is not None:
                 links.append(link)
@@ -269,8 +355,9 @@ class StoryIndex:
 
     def clear(self) -> None:
         """Forget every evidence key and link (before a rebuild)."""
-        for table in ("story_keys", "story_key_days", "story_links"):
+        for table in ("story_texts", "story_links"):
             self.conn.execute(f"DELETE FROM {table}")
+        self.forget()
 
     def rebuild(self, progress: Callable[[str, int, int], None] | None = None) -> None:
         """Read every stored article's evidence again, link with the final rarities, settle.
@@ -286,9 +373,7 @@ class StoryIndex:
         for done, (article_id, title, body, *columns) in enumerate(cursor, 1):
             row = dict(zip(_COLUMNS, columns, strict=True))
             keys = story_keys(title, [b["text"] for b in json.loads(body)])
-            self._store_keys(
-                article_id, day_number(row["time_utc"]), str(row["language"] or ""), keys
-            )
+            self._store(article_id, day_number(row["time_utc"]), str(row["language"] or ""), keys)
             report("reading story evidence", done, total)
         # The keys are read back a chunk at a time: a million articles' texts would not fit
         # in memory together.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.core.evidence import name_keys, quantities, skeleton
+from crawler.core.evidence import figures, name_keys, named_days, quantities, skeleton
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,34 @@ def test_a_year_alone_is_kept_apart() -> None:
     found = quantities("В 2022 году в городе жили 350 тысяч человек.")
     assert found.years == {"2022"}
     assert found.values == {"350e3"}
+
+
+@pytest.mark.parametrize(
+    "text, day",
+    [
+        ("встреча 9 февраля", "02-09"),
+        ("the meeting on February 9", "02-09"),
+        ("الاجتماع في ٩ شباط", "02-09"),
+        ("الاجتماع في ۱۲ مارس", "03-12"),  # Persian digits
+        ("الاجتماع في ١٢ مارس و٣ أبريل", "04-03"),
+    ],
+)
+def test_a_day_named_with_its_month_in_any_digits(text: str, day: str) -> None:
+    assert day in named_days(text)
+
+
+def test_a_day_is_never_the_end_of_a_longer_number() -> None:
+    # "123 февраля" is no day; nor is the "3" of "٢٠٢٣ مارس".
+    assert named_days("к 123 февраля и ٢٠٢٣ مارس") == {}
+    assert named_days("2023 9 февраля") == {"02-09": "9 февраля"}
+
+
+def test_arabic_numerals_and_separators_are_read_wherever_they_stand() -> None:
+    text = "بلغ ٣٫٥ مليار و ۱۲ بالمئة، ونحو ١٥٬٠٠٠ شخص و\u00a07 000 آخرين"
+    assert quantities(text).values == {"3.5e9", "12%", "15000", "7000"}
+    assert figures(text) == {
+        "3.5e9": "٣٫٥ مليار",
+        "12%": "۱۲ بالمئة",
+        "15000": "١٥٬٠٠٠",
+        "7000": "7 000",
+    }

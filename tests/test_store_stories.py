@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlite_utils import Database
 
 from crawler.app.cli import main
 from crawler.core.items import Article, Block
 from storage import Store
+from storage.migrations import migrations
 from storage.queries import get_cluster, list_stories, story_links
+from storage.stories import StoryIndex
 from tests.conftest import DATA, SEED_FILE, need_shared
 from tests.test_stories import AR_GAS, EN_GAS, EN_OTHER_STATEMENT, RU_GAS
 
@@ -118,10 +121,18 @@ def test_rebuild_links_the_same_stories(tmp_path: Path) -> None:
         assert store.consistency_problems() == []
 
 
-def test_story_keys_are_an_inverted_index_by_day(tmp_path: Path) -> None:
+def test_each_article_is_one_row_and_the_keys_stay_queryable_by_day(tmp_path: Path) -> None:
     with save(tmp_path / "s.db", GAS) as store:
         conn = store.db.conn
         day = T0.date().toordinal()
+        texts = conn.execute("SELECT article_id, day, language, keys FROM story_texts").fetchall()
+        assert [(r[0], r[1], r[2]) for r in texts] == [
+            (1, day, "ru"),
+            (2, day, "ar"),
+            (3, day, "en"),
+        ]
+        assert json.loads(texts[1][3])["n:frnfn"] == "فارنافين"
+        # The views keep the inverted index queryable where the writer holds it in memory.
         rows = conn.execute(
             "SELECT article_id, shown FROM story_keys WHERE key = 'n:frnfn' AND day = ? "
             "ORDER BY article_id",
@@ -132,15 +143,45 @@ def test_story_keys_are_an_inverted_index_by_day(tmp_path: Path) -> None:
             "SELECT articles FROM story_key_days WHERE key = 'n:frnfn' AND day = ?", [day]
         ).fetchone()
         assert count == 3
-        plan = " ".join(
-            str(r)
-            for r in conn.execute(
-                "EXPLAIN QUERY PLAN SELECT article_id FROM story_keys "
-                "WHERE key IN ('n:frnfn', 'f:1.5e9') AND day BETWEEN ? AND ?",
-                [day - 2, day + 2],
-            )
-        )
-        assert "USING PRIMARY KEY" in plan or "USING INDEX" in plan
+
+
+def held_keys(index: StoryIndex, day: int) -> list[dict[str, list[int]]]:
+    """What ``index`` holds of the days around ``day``."""
+    return [held.postings for held in index._window(day)]
+
+
+def test_a_writer_hears_of_what_another_writer_stored(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    day = T0.date().toordinal()
+    first = save(db, [GAS[0]])  # holds the Russian original's day in memory
+    second = save(db, [GAS[1]])  # another process stores the Arabic translation
+    second.close()
+    with first:
+        first.save_article(GAS[2])  # the English version meets both
+        assert held_keys(first.stories, day) == held_keys(StoryIndex(first.db.conn), day)
+        assert partition(first) == {frozenset(a.url for a in GAS)}
+        # A rebuild elsewhere renumbers every row: the days held are read again.
+        with Store.open(db) as third:
+            third.rebuild_index()
+        first.save_article(OTHER)
+        assert held_keys(first.stories, day) == held_keys(StoryIndex(first.db.conn), day)
+        assert partition(first) == EXPECTED
+
+
+def test_a_write_rolled_back_leaves_nothing_held(tmp_path: Path) -> None:
+    day = T0.date().toordinal()
+    with save(tmp_path / "s.db", [GAS[0]]) as store:
+        store.open_group()
+        store.save_article(GAS[1])
+        store.abandon_group()
+        # The next article takes the abandoned one's id, with other keys.
+        store.save_article(OTHER)
+        assert held_keys(store.stories, day) == held_keys(StoryIndex(store.db.conn), day)
+        with pytest.raises(RuntimeError), store.batch():
+            store.save_article(GAS[2])
+            raise RuntimeError("the batch fails after the article's savepoint")
+        assert held_keys(store.stories, day) == held_keys(StoryIndex(store.db.conn), day)
+        assert partition(store) == {frozenset({GAS[0].url}), frozenset({OTHER.url})}
 
 
 def run(db: Path, *args: str) -> str:
@@ -184,6 +225,29 @@ def test_command_line_shows_stories_and_their_evidence(tmp_path: Path) -> None:
     assert sorted(r["language"] for r in rows) == ["ar", "en", "ru"]
     assert {r["story_id"] for r in rows} == {1}
     assert "story 1:" in run(db, "stories")
+
+
+def test_evidence_keys_of_an_older_store_become_one_row_per_article(tmp_path: Path) -> None:
+    db = Database(tmp_path / "s.db")
+    migrations.apply(db, stop_before="m013_story_texts")
+    for article_id, key, shown in ((1, "n:frnfn", "Варнавин"), (1, "f:1.5e9", "1,5 млрд")):
+        db.execute(
+            "INSERT INTO story_keys (key, day, article_id, language, shown) VALUES (?, 9, ?, ?, ?)",
+            [key, article_id, "ru", shown],
+        )
+    db.execute("INSERT INTO story_key_days (key, day, articles) VALUES ('n:frnfn', 9, 1)")
+    db.close()
+    with Store.open(tmp_path / "s.db", check_index=False) as store:
+        conn = store.db.conn
+        ((article_id, day, language, keys),) = conn.execute(
+            "SELECT article_id, day, language, keys FROM story_texts"
+        ).fetchall()
+        assert (article_id, day, language) == (1, 9, "ru")
+        assert json.loads(keys) == {"n:frnfn": "Варнавин", "f:1.5e9": "1,5 млрд"}
+        assert conn.execute("SELECT key, articles FROM story_key_days ORDER BY key").fetchall() == [
+            ("f:1.5e9", 1),
+            ("n:frnfn", 1),
+        ]
 
 
 def test_an_old_store_gets_stories_through_its_migration(tmp_path: Path) -> None:

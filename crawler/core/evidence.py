@@ -126,10 +126,14 @@ def name_keys(text: str) -> frozenset[str]:
 # Quantities
 # --------------------------------------------------------------------------------------------
 
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+# Arabic-Indic and Persian digits, as Western digits.
+_DIGITS = dict(zip("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789", strict=True))
 # Arabic decimal and thousands separators, and the narrow spaces that group digits.
-_SEPARATORS = str.maketrans({"٫": ".", "٬": ",", "\u00a0": " ", "\u202f": " ", "\u2009": " "})
+_SEPARATORS = {"٫": ".", "٬": ",", "\u00a0": " ", "\u202f": " ", "\u2009": " "}
 _OTHER_NUMERALS = re.compile("[\u0660-\u0669\u06f0-\u06f9\u066b\u066c\u00a0\u202f\u2009]")
+_OTHER_DIGITS = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
+# The look-behind is quick to fail inside words, where most characters are: a pattern
+# opening with ``\d`` would try both branches there.
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+)(?:([.,])(\d+))?(?![\w])")
 _SCALES = (
     (12, r"трлн|триллион\w*|trillion|tn|تريليون"),
@@ -150,6 +154,17 @@ _SUFFIX = re.compile(
 )
 
 
+def _western(text: str, pattern: re.Pattern[str], table: dict[str, str]) -> str:
+    """``text`` with the characters ``pattern`` finds replaced from ``table``; one for one.
+
+    A pass of ``str.replace`` per character present is far quicker than ``str.translate``,
+    which looks every character of the text up in the table.
+    """
+    for character in set(pattern.findall(text)):
+        text = text.replace(character, table[character])
+    return text
+
+
 @dataclass(frozen=True)
 class Quantities:
     """The numbers of a text, as keys equal across languages."""
@@ -161,7 +176,7 @@ class Quantities:
 
 
 def _number_value(whole: str, mark: str | None, fraction: str | None) -> float:
-    grouped = re.sub(r"[ ,.]", "", whole)
+    grouped = whole.replace(" ", "").replace(",", "").replace(".", "") if len(whole) > 3 else whole
     if mark and fraction is not None:
         # "1,5" and "1.5" are decimals; "1,500" and "1.500" were caught as groups above.
         return float(f"{grouped}.{fraction}")
@@ -188,10 +203,10 @@ def _is_time_of_day(
 
 def _quantity_matches(text: str) -> Iterator[tuple[str, bool, int, int]]:
     """(key, is a year, start, end) of each number of ``text``, with its scale word."""
-    # Both tables map one character to one, so spans are the printed text's. A table
-    # lookup per character is slow: most texts have nothing to translate.
+    # Both tables map one character to one, so spans are the printed text's. Most texts
+    # have nothing to replace.
     if _OTHER_NUMERALS.search(text):
-        text = text.translate(_DIGITS).translate(_SEPARATORS)
+        text = _western(text, _OTHER_NUMERALS, _DIGITS | _SEPARATORS)
     for match in _NUMBER.finditer(text):
         whole, mark, fraction = match.groups()
         if _is_time_of_day(text, match.start(), match.end(), whole, mark, fraction):
@@ -275,7 +290,8 @@ CALENDAR_SKELETONS = frozenset(
     if len(key := skeleton(spelling)) >= 3
 )
 _ALEFS = re.compile(f"[{''.join(_ONE_ALEF)}]")
-_NUMBER_1_31 = re.compile(r"(?<!\d)\d{1,2}(?!\d)")
+# One or two digits; that no digit precedes is tested on the match (``_day_numbers``).
+_NUMBER_1_31 = re.compile(r"\d{1,2}(?!\d)")
 # What follows a day ("9 февраля", "9th of May", "٦ كانون الثاني") and what may precede it
 # ("February 9").
 _MONTH_AFTER = re.compile(r"(?:st|nd|rd|th)?\s+(?:of\s+)?([^\W\d_]+)(?:\s+([^\W\d_]+))?")
@@ -286,6 +302,22 @@ _WEEKDAY_RX = {
     spelling: re.compile(rf"(?<![^\W\d_]){re.escape(spelling)}(?![^\W\d_])")
     for spelling in _WEEKDAYS
 }
+
+
+def _day_numbers(text: str) -> Iterator[re.Match[str]]:
+    """Numbers of one or two digits in ``text``, with no digit before or after them.
+
+    Testing what precedes on each match is quicker than a look-behind, which would be
+    tried at every character of the text and hold at nearly all of them.
+    """
+    position = 0
+    while match := _NUMBER_1_31.search(text, position):
+        start = match.start()
+        if start and text[start - 1].isdecimal():
+            position = start + 1  # as the look-behind would: one character on
+            continue
+        yield match
+        position = match.end()
 
 
 def _month_at(match: re.Match[str] | None) -> tuple[int, int] | None:
@@ -309,8 +341,8 @@ def _fold_days(text: str) -> str:
         # A few passes in C are quicker than a table lookup per character.
         for letter, one in _ONE_ALEF.items():
             folded = folded.replace(letter, one)
-    if _OTHER_NUMERALS.search(folded):
-        folded = folded.translate(_DIGITS)
+    if _OTHER_DIGITS.search(folded):
+        folded = _western(folded, _OTHER_DIGITS, _DIGITS)
     return folded
 
 
@@ -321,7 +353,7 @@ def named_days(text: str) -> dict[str, str]:
     """
     folded = _fold_days(text)
     found: dict[str, str] = {}
-    for number in _NUMBER_1_31.finditer(folded):
+    for number in _day_numbers(folded):
         day = int(number.group())
         if not 1 <= day <= 31:
             continue
