@@ -28,7 +28,7 @@ from crawler.core.stories import (
     MAX_GAP,
     StoryLink,
     StoryText,
-    indexed_keys,
+    finds_candidates,
     judge,
     story_keys,
 )
@@ -77,16 +77,16 @@ def _time(time_utc: str | None) -> datetime | None:
 
 
 class _Day:
-    """The evidence keys of one day's articles: key -> article ids, and their languages."""
+    """The evidence keys of one day's articles: key -> the ids of the articles that have it."""
 
-    __slots__ = ("languages", "postings")
+    __slots__ = ("articles", "postings")
 
     def __init__(self) -> None:
         self.postings: dict[str, list[int]] = {}
-        self.languages: dict[int, str] = {}
+        self.articles: list[int] = []
 
-    def add(self, article_id: int, language: str, keys: Iterable[str]) -> None:
-        self.languages[article_id] = language
+    def add(self, article_id: int, keys: Iterable[str]) -> None:
+        self.articles.append(article_id)
         postings = self.postings
         for key in keys:
             ids = postings.get(key)
@@ -101,8 +101,10 @@ class StoryIndex:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        # Days held in memory, the least recently used first.
+        # Days held in memory, the least recently used first, and the language of
+        # each article they hold.
         self._days: OrderedDict[int, _Day] = OrderedDict()
+        self._languages: dict[int, str] = {}
         # The first and last ``story_texts.seq`` the days held reflect.
         self._seen = (0, 0)
         # Whether the days held are up to date within this write transaction.
@@ -117,6 +119,7 @@ class StoryIndex:
     def forget(self) -> None:
         """A write was rolled back: read every day again from the store when needed."""
         self._days.clear()
+        self._languages.clear()
         self._seen = (0, 0)
         self._current = False
 
@@ -136,6 +139,7 @@ class StoryIndex:
         known_first, known_last = self._seen
         if known_last and (first != known_first or last < known_last):
             self._days.clear()
+            self._languages.clear()
         elif last > known_last and self._days:
             rows = self.conn.execute(
                 "SELECT article_id, day, language, keys FROM story_texts WHERE seq > ?",
@@ -144,7 +148,7 @@ class StoryIndex:
             for article_id, day, language, keys in rows:
                 held = self._days.get(day)
                 if held is not None:
-                    held.add(article_id, language or "", json.loads(keys))
+                    self._hold(held, article_id, language, json.loads(keys))
         self._seen = (first, last)
 
     def _window(self, day: int) -> list[_Day]:
@@ -157,14 +161,21 @@ class StoryIndex:
                 for article_id, language, keys in self.conn.execute(
                     "SELECT article_id, language, keys FROM story_texts WHERE day = ?", [number]
                 ):
-                    held.add(article_id, language or "", json.loads(keys))
+                    self._hold(held, article_id, language, json.loads(keys))
             else:
                 self._days.move_to_end(number)
-            window.append(held)
+            if held.articles:
+                window.append(held)
         # The window was just moved to the end: only days outside it are let go.
         while len(self._days) > HELD_DAYS:
-            self._days.popitem(last=False)
+            _, gone = self._days.popitem(last=False)
+            for article_id in gone.articles:
+                self._languages.pop(article_id, None)
         return window
+
+    def _hold(self, held: _Day, article_id: int, language: str | None, keys: Iterable[str]) -> None:
+        held.add(article_id, keys)
+        self._languages[article_id] = language or ""
 
     # -- adding -----------------------------------------------------------------------
 
@@ -213,42 +224,34 @@ class StoryIndex:
         # A day not held yet will read this row with the others of its day.
         held = self._days.get(day)
         if held is not None:
-            held.add(article_id, language, keys)
+            self._hold(held, article_id, language, keys)
 
-    @staticmethod
-    def _frequencies(keys: Iterable[str], window: Sequence[_Day]) -> dict[str, int]:
-        """How many articles of the window have each key (the new one included)."""
-        frequency = {}
-        for key in keys:
-            count = 0
-            for held in window:
-                ids = held.postings.get(key)
-                if ids:
-                    count += len(ids)
-            if count:
-                frequency[key] = count
-        return frequency
+    def _look_up(self, text: StoryText, window: Sequence[_Day]) -> tuple[dict[str, int], list[int]]:
+        """How many articles of the window have each key (the new one included), and the
+        candidates: articles in other languages sharing the most rare keys with it.
 
-    @staticmethod
-    def _candidates(
-        text: StoryText, window: Sequence[_Day], frequency: Mapping[str, int]
-    ) -> list[int]:
-        """Articles in other languages sharing the most rare keys (``MIN_SHARED_KEYS`` or more)."""
-        wanted = [
-            k for k in indexed_keys(text.keys) if 1 < frequency.get(k, 1) <= MAX_CANDIDATE_FREQUENCY
-        ]
+        A key of more than ``MAX_CANDIDATE_FREQUENCY`` articles finds no candidates, nor
+        does a weekday; a candidate shares ``MIN_SHARED_KEYS`` keys at least.
+        """
+        frequency: dict[str, int] = {}
         shared: dict[int, int] = {}
-        for held in window:
-            languages = held.languages
-            for key in wanted:
-                for other in held.postings.get(key, ()):
-                    if other != text.article_id and languages[other] != text.language:
-                        shared[other] = shared.get(other, 0) + 1
+        languages = self._languages
+        for key in text.keys:
+            found = [ids for held in window if (ids := held.postings.get(key))]
+            count = sum(map(len, found))
+            if not count:
+                continue
+            frequency[key] = count
+            if 1 < count <= MAX_CANDIDATE_FREQUENCY and finds_candidates(key):
+                for ids in found:
+                    for other in ids:
+                        if languages[other] != text.language and other != text.article_id:
+                            shared[other] = shared.get(other, 0) + 1
         ranked = sorted(
             (item for item in shared.items() if item[1] >= MIN_SHARED_KEYS),
             key=lambda item: (-item[1], item[0]),
         )
-        return [article_id for article_id, _ in ranked[:MAX_CANDIDATES]]
+        return frequency, [article_id for article_id, _ in ranked[:MAX_CANDIDATES]]
 
     def _stored_texts(self, article_ids: Sequence[int]) -> list[StoryText]:
         """The story texts of stored articles, in the order asked (missing ones left out)."""
@@ -270,10 +273,9 @@ class StoryIndex:
         # An article without a language or a day is never one story with another.
         if not text.language or not day:
             return []
-        window = self._window(day)
-        frequency = self._frequencies(text.keys, window)
+        frequency, candidates = self._look_up(text, self._window(day))
         links = []
-        for other in self._stored_texts(self._candidates(text, window, frequency)):
+        for other in self._stored_texts(candidates):
             link = judge(text, other, frequency)
             if link is not None:
                 links.append(link)

@@ -97,8 +97,15 @@ def names(text: str) -> dict[str, str]:
     "فالداي" (Valdai) starts like "ف" + "ال" + a word.
     """
     found: dict[str, str] = {}
-    # A word met again gives nothing new: each is looked at once.
-    for word in dict.fromkeys(_WORD.findall(text)):
+    # A word met again gives nothing new: each is looked at once. Only a capitalised word
+    # or (in Arabic) a long enough one can be a name: the others are left out before
+    # anything is asked of them, in one pass.
+    words = dict.fromkeys(_WORD.findall(text))
+    if _ARABIC_LETTERS.search(text):
+        maybe = [w for w in words if len(w) >= _MIN_ARABIC_LETTERS or w[0].isupper()]
+    else:
+        maybe = [w for w in words if w[0].isupper()]
+    for word in maybe:
         for key in _word_keys(word):
             found.setdefault(key, word)
     return found

@@ -154,9 +154,9 @@ def story_keys(title: str, paragraphs: Sequence[str]) -> dict[str, str]:
     return keys
 
 
-def indexed_keys(keys: Mapping[str, str]) -> list[str]:
-    """The keys candidates are found by: all but weekdays, which half the week's news shares."""
-    return [k for k in keys if not k.startswith("d:wd")]
+def finds_candidates(key: str) -> bool:
+    """Whether ``key`` finds candidates: all but weekdays, which half the week's news shares."""
+    return not key.startswith("d:wd")
 
 
 def kind_of(key: str) -> EvidenceKind:
