@@ -827,6 +827,13 @@ class BandIndex:
         runs = sum(len(run.packed) for run in self._levels if run is not None)
         return runs + self._tail_size
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the sorted runs' arrays (the dict of the newest keys is not counted)."""
+        return sum(
+            run.packed.nbytes + run.directory.nbytes for run in self._levels if run is not None
+        )
+
     @staticmethod
     def short_keys(keys: np.ndarray) -> np.ndarray:
         """The 32-bit form of 64-bit band keys, as the index holds them (as uint64)."""
