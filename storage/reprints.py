@@ -25,6 +25,7 @@ stored since: newer articles' signatures, and the signatures listed in
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import sqlite3
@@ -32,6 +33,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import compress
+from operator import itemgetter
 from typing import Any, TypeVar
 
 import numpy as np
@@ -50,10 +53,16 @@ from crawler.core.wire import agency_of_outlet
 
 #: Candidates beyond this many per article are ignored (the most band-sharing first).
 MAX_CANDIDATES = 1000
-#: Signatures read at a time when the band index is loaded.
-LOAD_CHUNK = 50_000
+#: Signatures read and indexed at a time when the band index is loaded. The
+#: rows and numpy temporaries of a chunk this small fit in memory the allocator
+#: reuses; those of chunks of thousands were mapped afresh for each chunk, and
+#: faulting their pages in took a fifth of a large load's time.
+LOAD_CHUNK = 500
+#: Signatures a writer catching up indexes at a time (one sorted run each).
+CATCH_UP_RUN = 50_000
 
 _T = TypeVar("_T")
+_FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
 @dataclass(frozen=True)
@@ -512,46 +521,126 @@ class ReprintIndex:
             self._load_bands()
             return
         replaced = self.conn.execute(
-            "SELECT s.article_id, s.hashvalues, s.lede_hashvalues "
+            f"SELECT {self._key_columns('s.')} "
             "FROM signature_log l JOIN signatures s ON s.article_id = l.article_id "
             "WHERE l.seq > ? AND s.shingle_count >= ?",
             [known.last, self.params.min_shingles],
         )
         added = self.conn.execute(
-            "SELECT article_id, hashvalues, lede_hashvalues FROM signatures "
+            f"SELECT {self._key_columns()} FROM signatures "
             "WHERE article_id > ? AND shingle_count >= ?",
             [known.top, self.params.min_shingles],
         )
         for cursor in (replaced, added):
-            while rows := cursor.fetchmany(LOAD_CHUNK):
-                bands.add_packed(self._packed_keys(rows))
+            while rows := cursor.fetchmany(CATCH_UP_RUN):
+                bands.add_packed(self._packed_keys(rows), owned=True)
         self._position = now
 
     def _load_bands(self) -> None:
-        """Build the band index from every stored signature (numpy, in chunks)."""
+        """Build the band index from every stored signature (numpy, in chunks).
+
+        The entries are written into one array with room for every signature
+        (``_load_room``), sorted in place and kept as the index's run: at its
+        peak the load holds the index, one chunk of rows and its temporaries,
+        and SQLite's page cache.
+        """
         position = self._read_position()
-        cursor = self.conn.execute(
-            "SELECT article_id, hashvalues, lede_hashvalues FROM signatures "
-            "WHERE shingle_count >= ?",
-            [self.params.min_shingles],
-        )
-        packed = []
-        while rows := cursor.fetchmany(LOAD_CHUNK):
-            packed.append(self._packed_keys(rows))
+        per_signature = self.params.bands + self.params.lede_bands
+        packed = self._load_room(position.top)
+        filled = 0
+        with self._reading_through():
+            cursor = self.conn.execute(
+                f"SELECT {self._key_columns()} FROM signatures WHERE shingle_count >= ?",
+                [self.params.min_shingles],
+            )
+            while rows := cursor.fetchmany(LOAD_CHUNK):
+                if filled + len(rows) * per_signature > len(packed):
+                    # Rows stored since the room was made (outside a write transaction).
+                    grown = BandIndex.entry_buffer(2 * (filled + len(rows) * per_signature))
+                    grown[:filled] = packed[:filled]
+                    packed = grown
+                filled += self._pack_rows(rows, packed[filled:])
         bands = BandIndex()
-        if packed:
-            bands.add_packed(np.concatenate(packed))
+        bands.add_packed(packed[:filled], owned=True)
         self._bands, self._position = bands, position
         self._current = True
 
-    def _packed_keys(self, rows: list[tuple[int, bytes, bytes | None]]) -> np.ndarray:
-        """Band index entries of stored signatures (article id, values, lede values)."""
-        ids = np.array([r[0] for r in rows], dtype=np.int64)
-        values = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4")
+    def _load_room(self, top: int) -> np.ndarray:
+        """An entry buffer with room for the band keys of every stored signature.
+
+        Article ids are unique, so there are at most as many signatures as
+        ids from the lowest to the highest (``top``): two lookups at the ends
+        of the table, where a count reads all of it. Room that is never
+        written costs no memory (short signatures, missing ledes, ids left
+        unused); where the ids are so far apart that their range cannot even
+        be reserved, the signatures are counted.
+        """
+        per_signature = self.params.bands + self.params.lede_bands
+        (bottom,) = self.conn.execute("SELECT min(article_id) FROM signatures").fetchone()
+        if bottom is None:
+            return BandIndex.entry_buffer(0)
+        try:
+            return BandIndex.entry_buffer((top - bottom + 1) * per_signature)
+        except (OSError, MemoryError, OverflowError):
+            (stored,) = self.conn.execute("SELECT count(*) FROM signatures").fetchone()
+            return BandIndex.entry_buffer(stored * per_signature)
+
+    @contextlib.contextmanager
+    def _reading_through(self) -> Iterator[None]:
+        """Scan the whole file without keeping it in memory: no memory map while it lasts.
+
+        Pages read through SQLite's memory map stay resident in this process
+        (up to ``mmap_size`` of them); read with ``read()`` they pass through
+        the page cache, which stays within its ``cache_size``.
+        """
+        row = self.conn.execute("PRAGMA mmap_size").fetchone()
+        if not row or not row[0]:
+            yield  # no memory map (or an SQLite built without one)
+            return
+        self.conn.execute("PRAGMA mmap_size = 0")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA mmap_size = {int(row[0])}")
+
+    def _key_columns(self, table: str = "") -> str:
+        """The columns of ``signatures`` that band keys are made of, as ``_pack_rows`` takes them.
+
+        The lede is cut to the values its bands take, and read as empty
+        when there is none.
+        """
+        lede_bytes = 4 * self.params.lede_bands * self.params.lede_rows
+        return (
+            f"{table}article_id, {table}hashvalues, "
+            f"coalesce(substr({table}lede_hashvalues, 1, {lede_bytes}), x'')"
+        )
+
+    def _pack_rows(self, rows: Sequence[tuple[int, bytes, bytes]], out: np.ndarray) -> int:
+        """Write the band index entries of stored signatures into ``out``; return how many.
+
+        ``rows`` are read with ``_key_columns``. Only a complete lede has lede
+        bands (``dedup.band_keys``).
+        """
+        lede_bytes = 4 * self.params.lede_bands * self.params.lede_rows
+        # Column by column in C (map, join, compress): a Python step per row costs more.
+        ids = np.fromiter(map(_FIRST, rows), dtype=np.int64, count=len(rows))
+        values = np.frombuffer(b"".join(map(_SECOND, rows)), dtype="<u4")
         values = values.reshape(len(rows), self.params.num_perm)
-        ledes = [np.frombuffer(r[2] or b"", dtype="<u4") for r in rows]
-        groups = dedup.band_key_groups(values, ledes, self.params)
-        return np.concatenate([BandIndex.pack(ids[group], keys) for group, keys in groups])
+        ledes = list(map(_THIRD, rows))
+        lengths = np.fromiter(map(len, ledes), dtype=np.int64, count=len(ledes))
+        with_lede = lengths == lede_bytes
+        complete = np.frombuffer(b"".join(compress(ledes, with_lede.tolist())), dtype="<u4")
+        complete = complete.reshape(-1, lede_bytes // 4)
+        return dedup.pack_band_entries(out, ids, values, complete, with_lede, self.params)
+
+    def _packed_keys(self, rows: list[tuple[int, bytes, bytes]]) -> np.ndarray:
+        """Band index entries of stored signatures, read with ``_key_columns``."""
+        per_signature = self.params.bands + self.params.lede_bands
+        packed = np.empty(len(rows) * per_signature, dtype=np.uint64)
+        filled = 0
+        for chunk in chunks(rows, LOAD_CHUNK):
+            filled += self._pack_rows(chunk, packed[filled:])
+        return packed[:filled]
 
     def checkpoint(self) -> tuple[BandIndex | None, _LogPosition, int]:
         """What ``rewind`` needs to forget the writes of a transaction that fails."""

@@ -107,6 +107,73 @@ def test_band_keys_mix_in_the_band_number() -> None:
     assert len(set(band_keys(flat, P).tolist())) == P.bands + P.lede_bands
 
 
+def _band_key_by_hand(values: list[int], rows: int, band: int) -> int:
+    """One band's key as the docstring of ``dedup._keys`` says, in Python integers."""
+    mask = (1 << 64) - 1
+    multipliers = [int(m) for m in dedup._NGRAM_MULTIPLIERS[:rows]]
+    key = sum(v * m for v, m in zip(values, multipliers, strict=True))
+    key = (key + (band + 1) * 0x9E3779B97F4A7C15) & mask
+    key ^= key >> 33
+    key = (key * 0xFF51AFD7ED558CCD) & mask
+    key ^= key >> 33
+    key = (key * 0xC4CEB9FE1A85EC53) & mask
+    key ^= key >> 33
+    return key - (1 << 64) if key >= 1 << 63 else key
+
+
+def test_band_keys_are_the_documented_hash_of_each_band() -> None:
+    """Body bands of ``rows`` values, then lede bands, each salted with its band number."""
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        body = rng.integers(0, 2**32, P.num_perm, dtype=np.uint32)
+        lede = rng.integers(0, 2**32, P.lede_bands * P.lede_rows, dtype=np.uint32)
+        keys = band_keys(Signature(body, 100, lede), P).tolist()
+        expected = [
+            _band_key_by_hand(body[b * P.rows : (b + 1) * P.rows].tolist(), P.rows, b)
+            for b in range(P.bands)
+        ] + [
+            _band_key_by_hand(
+                lede[b * P.lede_rows : (b + 1) * P.lede_rows].tolist(), P.lede_rows, P.bands + b
+            )
+            for b in range(P.lede_bands)
+        ]
+        assert keys == expected
+
+
+def test_pack_band_entries_are_the_packed_band_keys() -> None:
+    """Written into one buffer: the entries ``pack`` makes of each signature's ``band_keys``."""
+    rng = np.random.default_rng(4)
+    width = P.lede_bands * P.lede_rows
+    signatures = [
+        Signature(
+            rng.integers(0, 2**32, P.num_perm, dtype=np.uint32),
+            100,
+            rng.integers(0, 2**32, width if i % 3 else 0, dtype=np.uint32),
+        )
+        for i in range(30)
+    ]
+    ids = np.arange(100, 130)
+    with_lede = np.array([len(s.lede) == width for s in signatures])
+    out = dedup.BandIndex.entry_buffer(len(signatures) * (P.bands + P.lede_bands) + 5)
+    written = dedup.pack_band_entries(
+        out,
+        ids,
+        np.stack([s.hashvalues for s in signatures]),
+        np.stack([s.lede for s in signatures if len(s.lede)]),
+        with_lede,
+        P,
+    )
+    expected = np.concatenate(
+        [
+            dedup.BandIndex.pack(np.array([i]), band_keys(s, P)[None, :])
+            for i, s in zip(ids, signatures, strict=True)
+        ]
+    )
+    assert written == len(expected) == 20 * 52 + 10 * 42
+    assert np.array_equal(np.sort(out[:written]), np.sort(expected))
+    assert not out[written:].any()  # nothing written past the entries
+
+
 def test_batch_signing_equals_datasketch_update_batch() -> None:
     """sign_many (n-grams of a whole batch, lede from the body's matrix) = datasketch's values."""
     texts = [item.article.body_text for item in demo_corpus()]
@@ -173,6 +240,35 @@ def test_band_index_finds_what_a_dict_finds(
         [i for k in dedup.BandIndex.short_keys(probes[0]).tolist() for i in reference.get(k, [])]
         + [401] * 52
     )
+
+
+@pytest.mark.parametrize("entries", [0, 1, 5, 1000, 4099])
+def test_run_directory_counted_in_slices_is_the_whole_count(
+    entries: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The directory of a run built a slice at a time: where every key prefix starts."""
+    monkeypatch.setattr(dedup._Run, "COUNT_CHUNK", 64)
+    rng = np.random.default_rng(entries)
+    packed = np.sort(rng.integers(0, 2**64, entries, dtype=np.uint64, endpoint=False))
+    run = dedup._Run.build(packed)
+    assert run.packed is packed  # kept, not copied
+    prefixes = (packed >> np.uint64(64 - run.bits)).astype(np.int64)
+    expected = np.zeros((1 << run.bits) + 1, dtype=np.int64)
+    expected[1:] = np.cumsum(np.bincount(prefixes, minlength=1 << run.bits))
+    assert np.array_equal(run.directory, expected)
+
+
+def test_owned_entries_are_sorted_in_place_and_kept() -> None:
+    rng = np.random.default_rng(8)
+    keys = _random_keys(rng, 300)
+    packed = dedup.BandIndex.pack(np.arange(1, 301), keys)
+    index = dedup.BandIndex()
+    index.add_packed(packed, owned=True)
+    runs = [run for run in index._levels if run is not None]
+    assert len(runs) == 1 and runs[0].packed is packed
+    assert (packed[1:] >= packed[:-1]).all()
+    assert index.nbytes == packed.nbytes + runs[0].directory.nbytes
+    assert index.query(keys[7]).count(8) == 52
 
 
 # -- verification ------------------------------------------------------------------

@@ -255,6 +255,94 @@ def assert_every_key_indexed(store: Store) -> None:
         assert found.count(article_id) == len(doc.bands) == 52
 
 
+def _store_signatures(path: Path, count: int) -> list[dedup.Signature]:
+    """A store of ``count`` articles with signatures written straight into its tables.
+
+    Random values; every tenth article copies five bands of an earlier one
+    (candidates with several ids); among the others, some have no lede
+    values, a lede too short for its bands or an empty one, or too few
+    shingles to be indexed at all.
+    """
+    params = dedup.DEFAULT_PARAMS
+    width = params.lede_bands * params.lede_rows
+    rng = np.random.default_rng(count)
+    signatures: list[dedup.Signature] = []
+    for i in range(count):
+        values = rng.integers(0, 2**32, params.num_perm, dtype=np.uint32)
+        if i >= 20 and i % 10 == 0:
+            earlier = signatures[i - 17].hashvalues
+            values[: 5 * params.rows] = earlier[: 5 * params.rows]
+        lede_size = [width, width, width, 0, width // 2, width + 8][i % 6]
+        lede = rng.integers(0, 2**32, lede_size, dtype=np.uint32)
+        shingles = params.min_shingles - 1 if i % 13 == 0 else params.min_shingles + i % 400
+        signatures.append(dedup.Signature(values, shingles, lede))
+    with Store.open(path) as store, store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO articles (id, key, content_hash, title, body) VALUES (?, ?, ?, '', '[]')",
+            [(i + 1, f"https://example.org/{i}", f"{i:064x}") for i in range(count)],
+        )
+        conn.executemany(
+            "INSERT INTO signatures (article_id, hashvalues, shingle_count, lede_hashvalues) "
+            "VALUES (?, ?, ?, ?)",
+            [
+                # Half of those without a lede have none stored at all (NULL), as
+                # signatures stored before ledes were; the others an empty value.
+                (i + 1, s.to_bytes(), s.shingle_count, s.lede_bytes() if i % 12 != 3 else None)
+                for i, s in enumerate(signatures)
+            ],
+        )
+    return signatures
+
+
+@pytest.mark.parametrize("load_chunk", [500, 7])
+def test_loaded_band_index_answers_as_one_built_article_by_article(
+    tmp_path: Path, load_chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loaded from the stored signatures, the band index finds what adding each article finds."""
+    monkeypatch.setattr("storage.reprints.LOAD_CHUNK", load_chunk)
+    path = tmp_path / "signed.db"
+    signatures = _store_signatures(path, 3000)
+    params = dedup.DEFAULT_PARAMS
+    reference = dedup.BandIndex()
+    for i, signature in enumerate(signatures):
+        if signature.shingle_count >= params.min_shingles:
+            reference.add(i + 1, dedup.band_keys(signature, params))
+    with Store.open(path) as store:
+        loaded = store.index.band_index()
+        assert len(loaded) == len(reference)
+        queries = [dedup.band_keys(s, params) for s in signatures]
+        rng = np.random.default_rng(1)
+        queries.append(rng.integers(-(2**63), 2**63 - 1, size=52, dtype=np.int64))
+        short = {i + 1 for i, s in enumerate(signatures) if s.shingle_count < params.min_shingles}
+        for keys in queries:
+            found = loaded.query(keys)
+            assert sorted(found) == sorted(reference.query(keys))
+            assert not short & set(found)
+        # The copies' five shared bands lead to the copied article too.
+        assert loaded.query(queries[20]).count(4) == 5
+
+
+def test_a_load_outgrowing_its_room_keeps_every_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signatures beyond the room made at first (stored meanwhile) are indexed all the same."""
+    path = tmp_path / "grown.db"
+    signatures = _store_signatures(path, 400)
+    with Store.open(path) as store:
+        expected = sorted(store.index.band_index().query(dedup.band_keys(signatures[40])))
+    monkeypatch.setattr("storage.reprints.LOAD_CHUNK", 50)
+    monkeypatch.setattr(
+        ReprintIndex, "_load_room", lambda self, top: dedup.BandIndex.entry_buffer(100)
+    )
+    with Store.open(path) as store:
+        bands = store.index.band_index()
+        assert sorted(bands.query(dedup.band_keys(signatures[40]))) == expected
+        for i, signature in enumerate(signatures):
+            keys = dedup.band_keys(signature)
+            indexed = signature.shingle_count >= dedup.DEFAULT_PARAMS.min_shingles
+            assert bands.query(keys).count(i + 1) == (len(keys) if indexed else 0)
+
+
 def _reprint(article: Article, outlet: str, minutes: int) -> Article:
     return replace(
         article,
