@@ -126,6 +126,51 @@ def test_batch_signing_equals_datasketch_update_batch() -> None:
         assert np.array_equal(ours.lede, np.asarray(lede.hashvalues[:width], dtype=np.uint32))
 
 
+def _one_matrix_per_document(
+    tokens: np.ndarray, spans: tuple[tuple[int, int, int], ...]
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """A document's values, lede and edge block records the straightforward way."""
+    n = P.shingle_size
+    a, b = dedup._permutations(P)
+    count = len(tokens) - n + 1
+    combined = sum(tokens[o : o + count] * dedup._NGRAM_MULTIPLIERS[o] for o in range(n))
+    mixed = dedup._fmix32((combined ^ (combined >> np.uint64(32))).astype(np.uint32))
+    values = np.multiply.outer(a, mixed) + b[:, None]
+    minima = values.min(axis=1)
+    width, lede_rows = P.lede_bands * P.lede_rows, P.lede_words - n + 1
+    lede = values[:width, :lede_rows].min(axis=1)
+    minimal = mixed[values.argmin(axis=1)]
+    records = np.zeros(len(spans), dtype=dedup.edge_dtype(P.num_perm))
+    for record, (line_hash, start, words_in) in zip(records, spans, strict=True):
+        inside = mixed[start : start + max(0, words_in - n + 1)]
+        record["hash"] = line_hash
+        record["shingles"] = len(inside)
+        record["explains"] = np.packbits(np.isin(minimal, inside))
+    return minima, len(np.unique(mixed)), lede, records
+
+
+@pytest.mark.parametrize("row_by_row", [1, 10**6])
+def test_batch_signing_equals_one_matrix_per_document(
+    row_by_row: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Padded groups of documents, one permutation at a time or broadcast, give the
+    values, counts, ledes and edge blocks of one (permutations x n-grams) matrix each."""
+    monkeypatch.setattr(dedup, "_ROW_BY_ROW", row_by_row)
+    texts = [prepare([b.text for b in item.article.body], P) for item in demo_corpus()]
+    # A body that repeats its opening: its minima are found in several columns.
+    texts.append(prepare([" ".join([STORY] * 3), STORY, "Share this article"], P))
+    token_sets = [dedup.kept_hashes(t, frozenset()) for t in texts]
+    edges = [dedup.kept_edges(t, frozenset()) for t in texts]
+    batch = dedup.sign_many(token_sets, P, edges)
+    for tokens, spans, ours in zip(token_sets, edges, batch, strict=True):
+        minima, distinct, lede, records = _one_matrix_per_document(tokens, spans)
+        assert np.array_equal(ours.hashvalues, minima)
+        assert ours.shingle_count == distinct
+        assert np.array_equal(ours.lede, lede)
+        assert ours.edges is not None
+        assert ours.edges.tobytes() == records.tobytes()
+
+
 def test_band_keys_of_many_equal_each_alone() -> None:
     with_lede = sign(words(STORY))
     without = Signature(with_lede.hashvalues, with_lede.shingle_count)
