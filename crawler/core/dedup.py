@@ -73,6 +73,8 @@ _NGRAM_MULTIPLIERS = np.array(
     dtype=np.uint64,
 )
 _MAX_SHINGLE_SIZE = len(_NGRAM_MULTIPLIERS)
+_xxh64 = xxhash.xxh64_intdigest
+_TWO_63, _TWO_64 = 1 << 63, 1 << 64
 #: Added to each band's combination of values, so that equal values in two
 #: bands make different keys.
 _BAND_SALTS = np.arange(1, 257, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
@@ -248,14 +250,14 @@ def _edge_hashes(
 ) -> dict[int, int]:
     edge = params.boilerplate_edge_blocks
     total = len(block_texts)
-    indices = set(range(min(edge, total))) | set(range(max(0, total - edge), total))
+    # The first and last ``edge`` blocks, each once, in order.
+    indices = range(total) if total <= 2 * edge else (*range(edge), *range(total - edge, total))
     out = {}
-    for index in sorted(indices):
+    for index in indices:
         # A line of one or two words ("Share", a date) carries no story; leave it be.
         if counts[index] >= 3:
-            line = block_texts[index]
-            digest = xxhash.xxh64_intdigest(line.encode("utf-8", "surrogatepass"), seed=_TOKEN_SEED)
-            out[index] = _to_int64(digest)
+            digest = _xxh64(block_texts[index].encode("utf-8", "surrogatepass"), _TOKEN_SEED)
+            out[index] = digest - _TWO_64 if digest >= _TWO_63 else digest
     return out
 
 
