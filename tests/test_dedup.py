@@ -171,6 +171,53 @@ def test_batch_signing_equals_one_matrix_per_document(
         assert ours.edges.tobytes() == records.tobytes()
 
 
+def _remainder_with_numpy_sets(a: Signature, b: Signature) -> tuple[float, float] | None:
+    """``beyond_shared_edges`` with numpy's set operations (the way it was first written)."""
+    assert a.edges is not None and b.edges is not None
+    ours, theirs = a.edges, b.edges
+    shared = np.intersect1d(ours["hash"][ours["shingles"] > 0], theirs["hash"])
+    if not len(shared):
+        return None
+    mine = np.isin(ours["hash"], shared)
+    _, first = np.unique(ours["hash"][mine], return_index=True)
+    inside = int(ours["shingles"][mine][first].sum())
+    rest_a, rest_b = a.shingle_count - inside, b.shingle_count - inside
+    if min(rest_a, rest_b) < P.min_shingles:
+        return None
+    explained_a = np.bitwise_or.reduce(ours["explains"][mine], axis=0)
+    explained_b = np.bitwise_or.reduce(theirs["explains"][np.isin(theirs["hash"], shared)], axis=0)
+    judged = ~np.unpackbits(explained_a & explained_b, count=len(a.hashvalues)).astype(bool)
+    positions = int(np.count_nonzero(judged))
+    if positions < P.remainder_min_positions:
+        return None
+    jaccard = int(np.count_nonzero((a.hashvalues == b.hashvalues) & judged)) / positions
+    containment = min(1.0, jaccard / (1.0 + jaccard) * (rest_a + rest_b) / min(rest_a, rest_b))
+    return round(jaccard, 4), round(containment, 4)
+
+
+def test_remainder_beyond_shared_edges_equals_numpy_set_operations() -> None:
+    texts = [prepare([b.text for b in item.article.body], P) for item in demo_corpus()]
+    signatures = dedup.presign(texts, [frozenset()] * len(texts), P)
+    bodies = [t.presigned.signature for t in signatures if t.presigned is not None]
+    rng = random.Random(3)
+    judged = 0
+    for _ in range(400):
+        a, b = rng.choice(bodies), rng.choice(bodies)
+        assert a.edges is not None and b.edges is not None
+        # Give b one of a's edge blocks (sometimes twice), as an outlet's footer would be.
+        edges = b.edges.copy()
+        edges[rng.randrange(len(edges))] = a.edges[rng.randrange(len(a.edges))]
+        if rng.random() < 0.3:
+            edges = np.concatenate([edges, edges[:1]])
+        b = Signature(b.hashvalues, b.shingle_count, b.lede, edges)
+        for x, y in ((a, b), (b, a)):
+            ours = dedup.beyond_shared_edges(x, y, P)
+            expected = _remainder_with_numpy_sets(x, y)
+            assert (None if ours is None else (ours.jaccard, ours.containment)) == expected
+            judged += ours is not None
+    assert judged > 100
+
+
 def test_band_keys_of_many_equal_each_alone() -> None:
     with_lede = sign(words(STORY))
     without = Signature(with_lede.hashvalues, with_lede.shingle_count)

@@ -1214,18 +1214,30 @@ def beyond_shared_edges(a: Signature, b: Signature, params: DedupParams) -> Simi
     if a.edges is None or b.edges is None or not len(a.edges) or not len(b.edges):
         return None
     ours, theirs = a.edges, b.edges
-    shared = np.intersect1d(ours["hash"][ours["shingles"] > 0], theirs["hash"])
-    if not len(shared):
+    # A body has a few edge blocks: sets of Python integers cost less than
+    # numpy's set operations on arrays this small.
+    our_hashes = ours["hash"].tolist()
+    their_hashes = theirs["hash"].tolist()
+    their_set = set(their_hashes)
+    shared = {
+        h
+        for h, count in zip(our_hashes, ours["shingles"].tolist(), strict=True)
+        if count > 0 and h in their_set
+    }
+    if not shared:
         return None
-    mine = np.isin(ours["hash"], shared)
+    mine = [i for i, h in enumerate(our_hashes) if h in shared]
     # Each shared block's shingles once, even where a body carries it twice.
-    _, first = np.unique(ours["hash"][mine], return_index=True)
-    inside = int(ours["shingles"][mine][first].sum())
+    once: dict[int, int] = {}
+    for i in mine:
+        once.setdefault(our_hashes[i], int(ours["shingles"][i]))
+    inside = sum(once.values())
     rest_a, rest_b = a.shingle_count - inside, b.shingle_count - inside
     if min(rest_a, rest_b) < params.min_shingles:
         return None
+    theirs_shared = [i for i, h in enumerate(their_hashes) if h in shared]
     explained_a = np.bitwise_or.reduce(ours["explains"][mine], axis=0)
-    explained_b = np.bitwise_or.reduce(theirs["explains"][np.isin(theirs["hash"], shared)], axis=0)
+    explained_b = np.bitwise_or.reduce(theirs["explains"][theirs_shared], axis=0)
     both = np.unpackbits(explained_a & explained_b, count=len(a.hashvalues)).astype(bool)
     judged = ~both
     positions = int(np.count_nonzero(judged))
