@@ -193,6 +193,98 @@ def test_batch_signing_equals_datasketch_update_batch() -> None:
         assert np.array_equal(ours.lede, np.asarray(lede.hashvalues[:width], dtype=np.uint32))
 
 
+def _one_matrix_per_document(
+    tokens: np.ndarray, spans: tuple[tuple[int, int, int], ...]
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """A document's values, lede and edge block records the straightforward way."""
+    n = P.shingle_size
+    a, b = dedup._permutations(P)
+    count = len(tokens) - n + 1
+    combined = sum(tokens[o : o + count] * dedup._NGRAM_MULTIPLIERS[o] for o in range(n))
+    mixed = dedup._fmix32((combined ^ (combined >> np.uint64(32))).astype(np.uint32))
+    values = np.multiply.outer(a, mixed) + b[:, None]
+    minima = values.min(axis=1)
+    width, lede_rows = P.lede_bands * P.lede_rows, P.lede_words - n + 1
+    lede = values[:width, :lede_rows].min(axis=1)
+    minimal = mixed[values.argmin(axis=1)]
+    records = np.zeros(len(spans), dtype=dedup.edge_dtype(P.num_perm))
+    for record, (line_hash, start, words_in) in zip(records, spans, strict=True):
+        inside = mixed[start : start + max(0, words_in - n + 1)]
+        record["hash"] = line_hash
+        record["shingles"] = len(inside)
+        record["explains"] = np.packbits(np.isin(minimal, inside))
+    return minima, len(np.unique(mixed)), lede, records
+
+
+@pytest.mark.parametrize("row_by_row", [1, 10**6])
+def test_batch_signing_equals_one_matrix_per_document(
+    row_by_row: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Padded groups of documents, one permutation at a time or broadcast, give the
+    values, counts, ledes and edge blocks of one (permutations x n-grams) matrix each."""
+    monkeypatch.setattr(dedup, "_ROW_BY_ROW", row_by_row)
+    texts = [prepare([b.text for b in item.article.body], P) for item in demo_corpus()]
+    # A body that repeats its opening: its minima are found in several columns.
+    texts.append(prepare([" ".join([STORY] * 3), STORY, "Share this article"], P))
+    token_sets = [dedup.kept_hashes(t, frozenset()) for t in texts]
+    edges = [dedup.kept_edges(t, frozenset()) for t in texts]
+    batch = dedup.sign_many(token_sets, P, edges)
+    for tokens, spans, ours in zip(token_sets, edges, batch, strict=True):
+        minima, distinct, lede, records = _one_matrix_per_document(tokens, spans)
+        assert np.array_equal(ours.hashvalues, minima)
+        assert ours.shingle_count == distinct
+        assert np.array_equal(ours.lede, lede)
+        assert ours.edges is not None
+        assert ours.edges.tobytes() == records.tobytes()
+
+
+def _remainder_with_numpy_sets(a: Signature, b: Signature) -> tuple[float, float] | None:
+    """``beyond_shared_edges`` with numpy's set operations (the way it was first written)."""
+    assert a.edges is not None and b.edges is not None
+    ours, theirs = a.edges, b.edges
+    shared = np.intersect1d(ours["hash"][ours["shingles"] > 0], theirs["hash"])
+    if not len(shared):
+        return None
+    mine = np.isin(ours["hash"], shared)
+    _, first = np.unique(ours["hash"][mine], return_index=True)
+    inside = int(ours["shingles"][mine][first].sum())
+    rest_a, rest_b = a.shingle_count - inside, b.shingle_count - inside
+    if min(rest_a, rest_b) < P.min_shingles:
+        return None
+    explained_a = np.bitwise_or.reduce(ours["explains"][mine], axis=0)
+    explained_b = np.bitwise_or.reduce(theirs["explains"][np.isin(theirs["hash"], shared)], axis=0)
+    judged = ~np.unpackbits(explained_a & explained_b, count=len(a.hashvalues)).astype(bool)
+    positions = int(np.count_nonzero(judged))
+    if positions < P.remainder_min_positions:
+        return None
+    jaccard = int(np.count_nonzero((a.hashvalues == b.hashvalues) & judged)) / positions
+    containment = min(1.0, jaccard / (1.0 + jaccard) * (rest_a + rest_b) / min(rest_a, rest_b))
+    return round(jaccard, 4), round(containment, 4)
+
+
+def test_remainder_beyond_shared_edges_equals_numpy_set_operations() -> None:
+    texts = [prepare([b.text for b in item.article.body], P) for item in demo_corpus()]
+    signatures = dedup.presign(texts, [frozenset()] * len(texts), P)
+    bodies = [t.presigned.signature for t in signatures if t.presigned is not None]
+    rng = random.Random(3)
+    judged = 0
+    for _ in range(400):
+        a, b = rng.choice(bodies), rng.choice(bodies)
+        assert a.edges is not None and b.edges is not None
+        # Give b one of a's edge blocks (sometimes twice), as an outlet's footer would be.
+        edges = b.edges.copy()
+        edges[rng.randrange(len(edges))] = a.edges[rng.randrange(len(a.edges))]
+        if rng.random() < 0.3:
+            edges = np.concatenate([edges, edges[:1]])
+        b = Signature(b.hashvalues, b.shingle_count, b.lede, edges)
+        for x, y in ((a, b), (b, a)):
+            ours = dedup.beyond_shared_edges(x, y, P)
+            expected = _remainder_with_numpy_sets(x, y)
+            assert (None if ours is None else (ours.jaccard, ours.containment)) == expected
+            judged += ours is not None
+    assert judged > 100
+
+
 def test_band_keys_of_many_equal_each_alone() -> None:
     with_lede = sign(words(STORY))
     without = Signature(with_lede.hashvalues, with_lede.shingle_count)

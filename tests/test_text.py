@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -75,6 +76,25 @@ def test_shingles() -> None:
 def test_normalise_is_idempotent(text: str) -> None:
     once = normalise(text)
     assert normalise(once) == once
+
+
+def test_batch_fold_spells_out_characters_that_fold_to_several() -> None:
+    """ "½", "ß", "№" spliced into the batch fold as the one-by-one fold (``words``) spells them."""
+    from crawler.core.text import fold_documents, word_hashes
+
+    documents = [
+        ["Straße ½ km, № 5", "ß", "¼¾ and ½"],
+        ["½"],
+        ["no expansions here", "Ёлка"],
+        ["𝐀 ½ ß", "e\u0301 ½"],  # an astral letter, and an accent that composes (slow path)
+    ]
+    folded = fold_documents(documents)
+    for blocks, document in zip(documents, folded, strict=True):
+        expected = [words(b) for b in blocks]
+        assert document.block_texts == tuple(" ".join(w) for w in expected)
+        assert document.counts == tuple(len(w) for w in expected)
+        flat = [w for block in expected for w in block]
+        assert np.array_equal(document.hashes, word_hashes(flat))
 
 
 def test_batch_fold_gives_each_block_its_words_single_spaced() -> None:

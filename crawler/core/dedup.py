@@ -74,6 +74,8 @@ _NGRAM_MULTIPLIERS = np.array(
     dtype=np.uint64,
 )
 _MAX_SHINGLE_SIZE = len(_NGRAM_MULTIPLIERS)
+_xxh64 = xxhash.xxh64_intdigest
+_TWO_63, _TWO_64 = 1 << 63, 1 << 64
 #: Added to each band's combination of values, so that equal values in two
 #: bands make different keys.
 _BAND_SALTS = np.arange(1, 257, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
@@ -249,14 +251,14 @@ def _edge_hashes(
 ) -> dict[int, int]:
     edge = params.boilerplate_edge_blocks
     total = len(block_texts)
-    indices = set(range(min(edge, total))) | set(range(max(0, total - edge), total))
+    # The first and last ``edge`` blocks, each once, in order.
+    indices = range(total) if total <= 2 * edge else (*range(edge), *range(total - edge, total))
     out = {}
-    for index in sorted(indices):
+    for index in indices:
         # A line of one or two words ("Share", a date) carries no story; leave it be.
         if counts[index] >= 3:
-            line = block_texts[index]
-            digest = xxhash.xxh64_intdigest(line.encode("utf-8", "surrogatepass"), seed=_TOKEN_SEED)
-            out[index] = _to_int64(digest)
+            digest = _xxh64(block_texts[index].encode("utf-8", "surrogatepass"), _TOKEN_SEED)
+            out[index] = digest - _TWO_64 if digest >= _TWO_63 else digest
     return out
 
 
@@ -504,94 +506,151 @@ def sign_many(
     n-grams and of its first ``lede_words`` words' n-grams (a test checks
     them). The permutations come from datasketch once, which skips its
     per-value ``hashfunc`` call, and there is little numpy work per document:
-    the n-grams of the whole batch are combined and mixed at once, and one
-    (permutations x n-grams) matrix per document gives both the body values
-    (the minimum of each row) and the lede values (of its first rows and
-    first columns). Repeated n-grams do not change a minimum, so only the
-    count needs the distinct ones.
+    the n-grams of the whole batch are combined and mixed at once, documents
+    of similar length are padded into one matrix, and each permutation finds
+    the column of every document's minimum in one pass over it
+    (``_minimum_columns``). The body values are those at the minima, and the
+    lede values come from the first columns. Repeated n-grams do not change a
+    minimum, so only the count needs the distinct ones.
 
-    ``edges`` gives each document's edge blocks as ``kept_edges`` does. For
-    those documents the same pass over the matrix finds where each minimum
-    lies (``argmin``), which says which positions each block explains; the
-    records of the whole batch are then made at once (``_edge_blocks``).
+    ``edges`` gives each document's edge blocks as ``kept_edges`` does. Where
+    each minimum lies says which positions each block explains; the records
+    of the whole batch are then made at once (``_edge_blocks``).
     """
     n = params.shingle_size
     a, b = _permutations(params)
-    column = b[:, None]
     width = params.lede_bands * params.lede_rows
     lede_rows = max(1, params.lede_words - n + 1)
     lengths = np.array([len(t) for t in token_sets], dtype=np.int64)
     # A document shorter than n words (but not empty) is one shingle: sign those apart.
     regular = lengths >= n
-    mixed = np.empty(0, dtype=np.uint32)
-    offsets = np.zeros(len(token_sets) + 1, dtype=np.int64)
-    if regular.any():
-        tokens = np.concatenate([t for t, r in zip(token_sets, regular, strict=True) if r])
-        spans = lengths[regular]
-        count = len(tokens) - n + 1
-        combined = np.zeros(count, dtype=np.uint64)
-        for offset in range(n):
-            combined += tokens[offset : offset + count] * _NGRAM_MULTIPLIERS[offset]
-        # Keep the n-grams that start and end inside one document.
-        starts = np.concatenate([[0], np.cumsum(spans)[:-1]])
-        per_doc = spans - n + 1
-        keep = np.repeat(starts - np.concatenate([[0], np.cumsum(per_doc)[:-1]]), per_doc)
-        keep += np.arange(int(per_doc.sum()))
-        folded = combined[keep]
-        mixed = _fmix32((folded ^ (folded >> np.uint64(32))).astype(np.uint32))
-        offsets[1:][regular] = per_doc
-        offsets = np.cumsum(offsets)
-    parts: list[tuple[np.ndarray, int, np.ndarray]] = []
-    # Documents signed with edge blocks: their place in ``parts`` and the column
-    # of each row's minimum; and the rows whose minimum n-gram is found more than
+    parts: dict[int, tuple[np.ndarray, int, np.ndarray]] = {}
+    for index in np.flatnonzero(~regular).tolist():
+        tokens = token_sets[index]
+        shingles = ngram_hashes(tokens, n)
+        lede = ngram_hashes(tokens[: params.lede_words], n)
+        body = _minhash(shingles, a, b)
+        parts[index] = (body, len(shingles), _minhash(lede, a[:width], b[:width]))
+    # Documents signed with edge blocks: their index and the column of each
+    # permutation's minimum; and the rows whose minimum n-gram is found more than
     # once (with the columns it is found in).
     located: list[tuple[int, np.ndarray]] = []
     ties: list[tuple[int, int, np.ndarray]] = []
-    bounds = offsets.tolist()
-    for index, (tokens, is_regular) in enumerate(zip(token_sets, regular.tolist(), strict=True)):
-        if not is_regular:
-            shingles = ngram_hashes(tokens, n)
-            lede = ngram_hashes(tokens[: params.lede_words], n)
-            body = _minhash(shingles, a, b)
-            parts.append((body, len(shingles), _minhash(lede, a[:width], b[:width])))
-            continue
-        segment = mixed[bounds[index] : bounds[index + 1]]
-        # Permutations by n-grams: each row reduces over contiguous memory, and
-        # finding where its minimum lies costs no more than finding it.
-        values = np.multiply.outer(a, segment)
-        values += column
-        lede_values = values[:width, :lede_rows].min(axis=1)
-        # fmix32 is a bijection on 32-bit values: distinct mixed values are distinct n-grams.
-        ordered = np.sort(segment)
-        repeats = ordered[1:] == ordered[:-1]
-        distinct = len(ordered) - int(np.count_nonzero(repeats))
-        if edges and edges[index]:
-            columns = values.argmin(axis=1)
-            body = values[_positions(len(values)), columns]
-            located.append((index, columns))
-            if distinct < len(ordered):
-                repeated = ordered[1:][repeats]
-                minimal = segment[columns]
+    if regular.any():
+        indices = np.flatnonzero(regular)
+        mixed, starts, counts = _batch_ngrams(token_sets, indices, lengths[indices], n)
+        columns = np.empty((len(indices), len(a)), dtype=np.intp)
+        distinct = np.empty(len(indices), dtype=np.int64)
+        for group in _length_groups(counts):
+            padded = mixed[_padded_columns(starts[group], counts[group], int(counts[group].max()))]
+            # fmix32 is a bijection on 32-bit values: distinct mixed values are
+            # distinct n-grams. The padding repeats a value and adds none.
+            ordered = np.sort(padded, axis=1)
+            distinct[group] = 1 + np.count_nonzero(ordered[:, 1:] != ordered[:, :-1], axis=1)
+            columns[group] = _minimum_columns(padded, a, b)
+        # The values are recomputed at the minima: (documents x permutations), small.
+        chosen = mixed[starts[:, None] + columns]
+        bodies = chosen * a
+        bodies += b
+        firsts = mixed[_padded_columns(starts, np.minimum(counts, lede_rows), lede_rows)]
+        ledes = (firsts[:, :, None] * a[:width] + b[:width]).min(axis=1)
+        for row, index in enumerate(indices.tolist()):
+            parts[index] = (bodies[row], int(distinct[row]), ledes[row])
+            if not (edges and edges[index]):
+                continue
+            located.append((index, columns[row]))
+            if distinct[row] < counts[row]:
+                segment = mixed[starts[row] : starts[row] + counts[row]]
+                ordered_segment = np.sort(segment)
+                repeated = ordered_segment[1:][ordered_segment[1:] == ordered_segment[:-1]]
+                minimal = segment[columns[row]]
                 found = repeated[np.minimum(np.searchsorted(repeated, minimal), len(repeated) - 1)]
-                for row in np.flatnonzero(found == minimal).tolist():
-                    ties.append((index, row, np.flatnonzero(segment == minimal[row])))
-        else:
-            body = values.min(axis=1)
-        parts.append((body, distinct, lede_values))
+                for position in np.flatnonzero(found == minimal).tolist():
+                    ties.append((index, position, np.flatnonzero(segment == minimal[position])))
     blocks = _edge_blocks(located, ties, edges or (), n)
     return [
         Signature(body, count, lede, blocks.get(index))
-        for index, (body, count, lede) in enumerate(parts)
+        for index, (body, count, lede) in sorted(parts.items())
     ]
 
 
-_POSITIONS: dict[int, np.ndarray] = {}
+def _batch_ngrams(
+    token_sets: Sequence[np.ndarray], indices: np.ndarray, spans: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The mixed 32-bit n-gram hashes of the documents ``indices`` (each ``n`` words or more).
+
+    Combined for the whole batch at once. Returns the hashes, all documents in
+    order (the n-gram starting at each word, repeats included), where each
+    document's begin, and how many each has.
+    """
+    tokens = np.concatenate([token_sets[i] for i in indices.tolist()])
+    count = len(tokens) - n + 1
+    combined = np.zeros(count, dtype=np.uint64)
+    for offset in range(n):
+        combined += tokens[offset : offset + count] * _NGRAM_MULTIPLIERS[offset]
+    # Keep the n-grams that start and end inside one document.
+    word_starts = np.concatenate([[0], np.cumsum(spans)[:-1]])
+    per_doc = spans - n + 1
+    starts = np.concatenate([[0], np.cumsum(per_doc)[:-1]])
+    keep = np.repeat(word_starts - starts, per_doc)
+    keep += np.arange(int(per_doc.sum()))
+    folded = combined[keep]
+    mixed = _fmix32((folded ^ (folded >> np.uint64(32))).astype(np.uint32))
+    return mixed, starts, per_doc
 
 
-def _positions(count: int) -> np.ndarray:
-    if count not in _POSITIONS:
-        _POSITIONS[count] = np.arange(count)
-    return _POSITIONS[count]
+def _length_groups(counts: np.ndarray) -> list[np.ndarray]:
+    """Documents (positions in ``counts``) in groups of similar n-gram counts, shortest first.
+
+    Each group is signed as one matrix padded to its longest document: the
+    groups keep the padding under about a quarter of the work.
+    """
+    order = np.argsort(counts, kind="stable")
+    ordered = counts[order].tolist()
+    groups = []
+    first, total = 0, 0
+    for position, count in enumerate(ordered):
+        if (position - first + 1) * count > 1.25 * (total + count) + 4096:
+            groups.append(order[first:position])
+            first, total = position, 0
+        total += count
+    groups.append(order[first:])
+    return groups
+
+
+def _padded_columns(starts: np.ndarray, counts: np.ndarray, width: int) -> np.ndarray:
+    """Indices of each document's first ``width`` columns, its last one repeated past its end.
+
+    A repeated n-gram changes no minimum, and ``argmin`` finds its first place.
+    """
+    return starts[:, None] + np.minimum(np.arange(width), counts[:, None] - 1)
+
+
+#: From this many documents on, a group is signed one permutation at a time.
+_ROW_BY_ROW = 16
+
+
+def _minimum_columns(padded: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each document (row of ``padded``), the column of each permutation's minimum.
+
+    ``(padded * a[i] + b[i]).argmin(axis=1)`` for every permutation ``i``, the
+    first column where the minimum lies (documents x permutations). Many
+    documents are taken one permutation at a time: three operations over one
+    contiguous array each, which numpy runs several times faster than the same
+    work broadcast over a (permutations x documents x n-grams) array, in a
+    buffer that stays in the CPU caches. A few documents are one broadcast.
+    """
+    if len(padded) < _ROW_BY_ROW:
+        values = np.multiply.outer(a, padded)
+        values += b[:, None, None]
+        return values.argmin(axis=2).T
+    out = np.empty((len(padded), len(a)), dtype=np.intp)
+    values = np.empty_like(padded)
+    for i, (factor, offset) in enumerate(zip(a, b, strict=True)):
+        np.multiply(padded, factor, out=values)
+        values += offset
+        out[:, i] = values.argmin(axis=1)
+    return out
 
 
 def _edge_blocks(
@@ -1261,18 +1320,30 @@ def beyond_shared_edges(a: Signature, b: Signature, params: DedupParams) -> Simi
     if a.edges is None or b.edges is None or not len(a.edges) or not len(b.edges):
         return None
     ours, theirs = a.edges, b.edges
-    shared = np.intersect1d(ours["hash"][ours["shingles"] > 0], theirs["hash"])
-    if not len(shared):
+    # A body has a few edge blocks: sets of Python integers cost less than
+    # numpy's set operations on arrays this small.
+    our_hashes = ours["hash"].tolist()
+    their_hashes = theirs["hash"].tolist()
+    their_set = set(their_hashes)
+    shared = {
+        h
+        for h, count in zip(our_hashes, ours["shingles"].tolist(), strict=True)
+        if count > 0 and h in their_set
+    }
+    if not shared:
         return None
-    mine = np.isin(ours["hash"], shared)
+    mine = [i for i, h in enumerate(our_hashes) if h in shared]
     # Each shared block's shingles once, even where a body carries it twice.
-    _, first = np.unique(ours["hash"][mine], return_index=True)
-    inside = int(ours["shingles"][mine][first].sum())
+    once: dict[int, int] = {}
+    for i in mine:
+        once.setdefault(our_hashes[i], int(ours["shingles"][i]))
+    inside = sum(once.values())
     rest_a, rest_b = a.shingle_count - inside, b.shingle_count - inside
     if min(rest_a, rest_b) < params.min_shingles:
         return None
+    theirs_shared = [i for i, h in enumerate(their_hashes) if h in shared]
     explained_a = np.bitwise_or.reduce(ours["explains"][mine], axis=0)
-    explained_b = np.bitwise_or.reduce(theirs["explains"][np.isin(theirs["hash"], shared)], axis=0)
+    explained_b = np.bitwise_or.reduce(theirs["explains"][theirs_shared], axis=0)
     both = np.unpackbits(explained_a & explained_b, count=len(a.hashvalues)).astype(bool)
     judged = ~both
     positions = int(np.count_nonzero(judged))

@@ -216,11 +216,6 @@ def _char_table() -> tuple[np.ndarray, dict[str, str]]:
     return table, expansions
 
 
-@cache
-def _expansion_pattern() -> re.Pattern[str]:
-    return re.compile("[" + "".join(re.escape(c) for c in _char_table()[1]) + "]")
-
-
 def _fold_astral(code: int) -> int:
     """The fold of one character beyond the BMP (emoji, mathematical letters), or slow."""
     folded = _fold_char(chr(code))
@@ -329,10 +324,29 @@ def _slow_document(blocks: Sequence[str]) -> FoldedDocument:
 
 def _fold_joined(joined: str) -> tuple[np.ndarray, np.ndarray]:
     """Code points of ``joined`` through the fold table; and where the slow path is needed."""
+    table, expansions = _char_table()
     raw = _encode(joined)
     # take() with mode="clip" maps every astral code point to the last entry
     # (fixed below) and skips the bounds checks and index copy of a[...].
-    folded = _char_table()[0].take(raw, mode="clip")
+    folded = table.take(raw, mode="clip")
+    # Characters that fold to several ("½", "ß") are spelled out, then folded
+    # with the rest. They are few and marked slow in the table: splicing them
+    # in costs less than a regular expression over the whole text.
+    marked = np.flatnonzero(folded == _SLOW)
+    spelled = [
+        (position, expansions[chr(code)])
+        for position, code in zip(marked.tolist(), raw[marked].tolist(), strict=True)
+        if code <= 0xFFFF and chr(code) in expansions
+    ]
+    if spelled:
+        pieces = []
+        previous = 0
+        for position, expansion in spelled:
+            pieces += [raw[previous:position], _encode(expansion)]
+            previous = position + 1
+        pieces.append(raw[previous:])
+        raw = np.concatenate(pieces)
+        folded = table.take(raw, mode="clip")
     astral = raw > 0xFFFF
     if astral.any():
         folded[astral] = [_fold_astral(int(code)) for code in raw[astral]]
@@ -361,11 +375,6 @@ def fold_documents(documents: Sequence[Sequence[str]]) -> list[FoldedDocument]:
         )
     if "\u0640" in joined:
         joined = _TATWEEL_BREAK.sub("", joined)
-    # Characters that fold to several ("½", "ß") are spelled out first: one
-    # search of the batch, rather than folding it twice when one turns up.
-    if _expansion_pattern().search(joined):
-        expansions = _char_table()[1]
-        joined = _expansion_pattern().sub(lambda m: expansions[m.group()], joined)
     raw, folded = _fold_joined(joined)
     slow = folded == _SLOW
     if slow.any():
