@@ -39,8 +39,6 @@ WINDOW_DAYS = MAX_GAP.days
 HELD_DAYS = 4 * (2 * WINDOW_DAYS + 1)
 #: A key more articles of those days have than this finds no candidates (it still weighs).
 MAX_CANDIDATE_FREQUENCY = 30
-#: Candidates are found by this many of an article's rarest keys.
-CANDIDATE_KEYS = 12
 #: Candidates judged per article, those sharing the most keys first.
 MAX_CANDIDATES = 20
 #: Least keys a candidate shares to be judged at all.
@@ -227,11 +225,11 @@ class StoryIndex:
             self._hold(held, article_id, language, keys)
 
     def _look_up(self, text: StoryText, window: Sequence[_Day]) -> tuple[dict[str, int], list[int]]:
-        """How many articles of the window have each key (the new one included), and the
-        candidates: articles in other languages sharing the most rare keys with it.
+        """Each key's count in the window (the new article's own included), and the candidates.
 
-        A key of more than ``MAX_CANDIDATE_FREQUENCY`` articles finds no candidates, nor
-        does a weekday; a candidate shares ``MIN_SHARED_KEYS`` keys at least.
+        Candidates are articles in other languages sharing the most rare keys with it, at
+        least ``MIN_SHARED_KEYS``. A key of more than ``MAX_CANDIDATE_FREQUENCY`` articles
+        finds none, nor does a weekday.
         """
         frequency: dict[str, int] = {}
         shared: dict[int, int] = {}

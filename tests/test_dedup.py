@@ -582,3 +582,19 @@ def test_band_index_batch_indexed_ahead_finds_the_earlier_members() -> None:
     assert [sorted(together.query(batch[row])) for row in range(30)] == expected
     assert len(together) == len(one_by_one)
     assert any(100 + row - 2 in expected[row] for row in range(3, 30, 4))
+
+
+def test_band_keys_of_a_large_batch_equal_each_alone() -> None:
+    """A batch large enough to be keyed a row of each band at a time gives the same keys."""
+    rng = np.random.default_rng(6)
+    width = P.lede_bands * P.lede_rows
+    signatures = [
+        Signature(
+            rng.integers(0, 2**32, P.num_perm, dtype=np.uint32),
+            100,
+            rng.integers(0, 2**32, width if i % 4 else 0, dtype=np.uint32),
+        )
+        for i in range(2 * dedup._KEYS_ROW_BY_ROW)
+    ]
+    together = dedup.band_keys_of(signatures, P)
+    assert [k.tolist() for k in together] == [band_keys(s, P).tolist() for s in signatures]

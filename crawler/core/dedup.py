@@ -741,6 +741,8 @@ def datasketch_lsh(params: DedupParams, storage_config: dict[str, Any]) -> Any:
 _FMIX_SHIFT = np.uint64(33)
 _FMIX_1 = np.uint64(0xFF51AFD7ED558CCD)
 _FMIX_2 = np.uint64(0xC4CEB9FE1A85EC53)
+#: From this many signatures on, ``_keys`` works a row of each band at a time.
+_KEYS_ROW_BY_ROW = 64
 
 
 def _keys(values: np.ndarray, bands: int, rows: int, first_band: int) -> np.ndarray:
@@ -751,6 +753,16 @@ def _keys(values: np.ndarray, bands: int, rows: int, first_band: int) -> np.ndar
     and mixed with MurmurHash3's 64-bit finaliser.
     """
     grid = values[:, : bands * rows].reshape(len(values), bands, rows)
+    if len(values) < _KEYS_ROW_BY_ROW:
+        # A few signatures (a crawl's one article): the fewest numpy calls.
+        key = grid.astype(np.uint64) @ _NGRAM_MULTIPLIERS[:rows]
+        key += _BAND_SALTS[first_band : first_band + bands]
+        key ^= key >> _FMIX_SHIFT
+        key *= _FMIX_1
+        key ^= key >> _FMIX_SHIFT
+        key *= _FMIX_2
+        key ^= key >> _FMIX_SHIFT
+        return key.view(np.int64)
     # One row of the band at a time, in place: the same sums (mod 2**64) as a
     # matrix product, at a third of its cost, and one temporary for all steps.
     key = grid[:, :, 0].astype(np.uint64)
