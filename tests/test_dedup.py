@@ -140,18 +140,25 @@ def test_band_keys_are_the_documented_hash_of_each_band() -> None:
         assert keys == expected
 
 
-def test_pack_band_entries_are_the_packed_band_keys() -> None:
-    """Written into one buffer: the entries ``pack`` makes of each signature's ``band_keys``."""
-    rng = np.random.default_rng(4)
+def random_signatures(
+    rng: np.random.Generator, count: int, every_lede_missing: int
+) -> list[Signature]:
+    """Signatures of random values; one in ``every_lede_missing`` has no lede values."""
     width = P.lede_bands * P.lede_rows
-    signatures = [
+    return [
         Signature(
             rng.integers(0, 2**32, P.num_perm, dtype=np.uint32),
             100,
-            rng.integers(0, 2**32, width if i % 3 else 0, dtype=np.uint32),
+            rng.integers(0, 2**32, width if i % every_lede_missing else 0, dtype=np.uint32),
         )
-        for i in range(30)
+        for i in range(count)
     ]
+
+
+def test_pack_band_entries_are_the_packed_band_keys() -> None:
+    """Written into one buffer: the entries ``pack`` makes of each signature's ``band_keys``."""
+    width = P.lede_bands * P.lede_rows
+    signatures = random_signatures(np.random.default_rng(4), 30, every_lede_missing=3)
     ids = np.arange(100, 130)
     with_lede = np.array([len(s.lede) == width for s in signatures])
     out = dedup.BandIndex.entry_buffer(len(signatures) * (P.bands + P.lede_bands) + 5)
@@ -586,15 +593,8 @@ def test_band_index_batch_indexed_ahead_finds_the_earlier_members() -> None:
 
 def test_band_keys_of_a_large_batch_equal_each_alone() -> None:
     """A batch large enough to be keyed a row of each band at a time gives the same keys."""
-    rng = np.random.default_rng(6)
-    width = P.lede_bands * P.lede_rows
-    signatures = [
-        Signature(
-            rng.integers(0, 2**32, P.num_perm, dtype=np.uint32),
-            100,
-            rng.integers(0, 2**32, width if i % 4 else 0, dtype=np.uint32),
-        )
-        for i in range(2 * dedup._KEYS_ROW_BY_ROW)
-    ]
+    signatures = random_signatures(
+        np.random.default_rng(6), 2 * dedup._KEYS_ROW_BY_ROW, every_lede_missing=4
+    )
     together = dedup.band_keys_of(signatures, P)
     assert [k.tolist() for k in together] == [band_keys(s, P).tolist() for s in signatures]
