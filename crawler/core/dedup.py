@@ -74,8 +74,6 @@ _NGRAM_MULTIPLIERS = np.array(
     dtype=np.uint64,
 )
 _MAX_SHINGLE_SIZE = len(_NGRAM_MULTIPLIERS)
-_xxh64 = xxhash.xxh64_intdigest
-_TWO_63, _TWO_64 = 1 << 63, 1 << 64
 #: Added to each band's combination of values, so that equal values in two
 #: bands make different keys.
 _BAND_SALTS = np.arange(1, 257, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
@@ -257,8 +255,9 @@ def _edge_hashes(
     for index in indices:
         # A line of one or two words ("Share", a date) carries no story; leave it be.
         if counts[index] >= 3:
-            digest = _xxh64(block_texts[index].encode("utf-8", "surrogatepass"), _TOKEN_SEED)
-            out[index] = digest - _TWO_64 if digest >= _TWO_63 else digest
+            line = block_texts[index]
+            digest = xxhash.xxh64_intdigest(line.encode("utf-8", "surrogatepass"), seed=_TOKEN_SEED)
+            out[index] = _to_int64(digest)
     return out
 
 
@@ -754,23 +753,19 @@ def _keys(values: np.ndarray, bands: int, rows: int, first_band: int) -> np.ndar
     """
     grid = values[:, : bands * rows].reshape(len(values), bands, rows)
     if len(values) < _KEYS_ROW_BY_ROW:
-        # A few signatures (a crawl's one article): the fewest numpy calls.
+        # A few signatures (a crawl's one article): one matrix product is the
+        # fewest numpy calls.
         key = grid.astype(np.uint64) @ _NGRAM_MULTIPLIERS[:rows]
-        key += _BAND_SALTS[first_band : first_band + bands]
-        key ^= key >> _FMIX_SHIFT
-        key *= _FMIX_1
-        key ^= key >> _FMIX_SHIFT
-        key *= _FMIX_2
-        key ^= key >> _FMIX_SHIFT
-        return key.view(np.int64)
-    # One row of the band at a time, in place: the same sums (mod 2**64) as a
-    # matrix product, at a third of its cost, and one temporary for all steps.
-    key = grid[:, :, 0].astype(np.uint64)
-    key *= _NGRAM_MULTIPLIERS[0]
-    term = np.empty_like(key)
-    for row in range(1, rows):
-        np.multiply(grid[:, :, row], _NGRAM_MULTIPLIERS[row], out=term, casting="unsafe")
-        key += term
+        term = np.empty_like(key)
+    else:
+        # One row of the band at a time, in place: the same sums (mod 2**64) as
+        # a matrix product, at a third of its cost, and one temporary for all steps.
+        key = grid[:, :, 0].astype(np.uint64)
+        key *= _NGRAM_MULTIPLIERS[0]
+        term = np.empty_like(key)
+        for row in range(1, rows):
+            np.multiply(grid[:, :, row], _NGRAM_MULTIPLIERS[row], out=term, casting="unsafe")
+            key += term
     key += _BAND_SALTS[first_band : first_band + bands]
     for multiplier in (_FMIX_1, _FMIX_2, None):
         key ^= np.right_shift(key, _FMIX_SHIFT, out=term)
