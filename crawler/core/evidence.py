@@ -139,6 +139,7 @@ _DIGITS = dict(zip("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789012345
 _SEPARATORS = {"٫": ".", "٬": ",", "\u00a0": " ", "\u202f": " ", "\u2009": " "}
 _OTHER_NUMERALS = re.compile("[\u0660-\u0669\u06f0-\u06f9\u066b\u066c\u00a0\u202f\u2009]")
 _OTHER_DIGITS = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
+_NUMERALS = _DIGITS | _SEPARATORS
 # The look-behind is quick to fail inside words, where most characters are: a pattern
 # opening with ``\d`` would try both branches there.
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+)(?:([.,])(\d+))?(?![\w])")
@@ -161,7 +162,7 @@ _SUFFIX = re.compile(
 )
 
 
-def _western(text: str, pattern: re.Pattern[str], table: dict[str, str]) -> str:
+def _replace_found(text: str, pattern: re.Pattern[str], table: dict[str, str]) -> str:
     """``text`` with the characters ``pattern`` finds replaced from ``table``; one for one.
 
     A pass of ``str.replace`` per character present is far quicker than ``str.translate``,
@@ -210,10 +211,8 @@ def _is_time_of_day(
 
 def _quantity_matches(text: str) -> Iterator[tuple[str, bool, int, int]]:
     """(key, is a year, start, end) of each number of ``text``, with its scale word."""
-    # Both tables map one character to one, so spans are the printed text's. Most texts
-    # have nothing to replace.
-    if _OTHER_NUMERALS.search(text):
-        text = _western(text, _OTHER_NUMERALS, _DIGITS | _SEPARATORS)
+    # The table maps one character to one, so spans are the printed text's.
+    text = _replace_found(text, _OTHER_NUMERALS, _NUMERALS)
     for match in _NUMBER.finditer(text):
         whole, mark, fraction = match.groups()
         if _is_time_of_day(text, match.start(), match.end(), whole, mark, fraction):
@@ -344,13 +343,8 @@ def _fold_days(text: str) -> str:
     folded = text.casefold()
     if len(folded) != len(text):
         folded = "".join(ch.casefold()[:1] for ch in text)
-    if _ALEFS.search(folded):
-        # A few passes in C are quicker than a table lookup per character.
-        for letter, one in _ONE_ALEF.items():
-            folded = folded.replace(letter, one)
-    if _OTHER_DIGITS.search(folded):
-        folded = _western(folded, _OTHER_DIGITS, _DIGITS)
-    return folded
+    folded = _replace_found(folded, _ALEFS, _ONE_ALEF)
+    return _replace_found(folded, _OTHER_DIGITS, _DIGITS)
 
 
 def named_days(text: str) -> dict[str, str]:
