@@ -380,13 +380,14 @@ class StoryIndex:
         done, last = 0, 0
         while days := dict(
             self.conn.execute(
-                "SELECT id, time_utc FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+                "SELECT article_id, day FROM story_texts WHERE article_id > ? "
+                "ORDER BY article_id LIMIT ?",
                 [last, REBUILD_CHUNK],
             ).fetchall()
         ):
             chunk = list(days)
             for text in self._stored_texts(chunk):
-                self._link(text, day_number(days[text.article_id]))
+                self._link(text, days[text.article_id])
             done += len(chunk)
             last = chunk[-1]
             report("linking stories", done, total)
