@@ -734,20 +734,23 @@ class ReprintIndex:
             rows = self.conn.execute(
                 "SELECT a.id, s.hashvalues, s.shingle_count, a.content_hash, a.time_utc, "
                 "a.published_precision, coalesce(a.outlet, ''), a.fetched_at, a.key, "
-                "s.lede_hashvalues, a.cluster_id, a.is_canonical, s.edge_blocks "
+                "s.lede_hashvalues, a.cluster_id, a.is_canonical, s.edge_blocks, "
+                "coalesce(a.body_folded, '') "
                 f"FROM articles a JOIN signatures s ON s.article_id = a.id WHERE a.id IN ({marks})",
                 chunk,
             )
             for row in rows:
                 (article_id, blob, count, content_hash, published, precision, outlet) = row[:7]
-                fetched, key, lede, cluster_id, canonical, edges = row[7:]
+                fetched, key, lede, cluster_id, canonical, edges, folded = row[7:]
                 order = dedup.order_key(
                     published, precision, agency_of_outlet(outlet) is not None, fetched, key
                 )
                 signature = Signature.from_bytes(blob, count, lede or b"", edges or b"")
                 if edges is None:
                     signature = self._with_edges(article_id, signature)
-                doc = IndexedDoc.build(article_id, signature, content_hash, order, self.params)
+                doc = IndexedDoc.build(
+                    article_id, signature, content_hash, order, self.params, folded
+                )
                 docs[article_id] = (doc, cluster_id, bool(canonical))
         return docs
 
@@ -859,7 +862,9 @@ class ReprintIndex:
             self._replace_signature(other, self._sign(other_outlet, other_text))
         if resign:
             return Plan(None, resign, signature, keys)
-        doc = IndexedDoc(article_id, signature, content_hash, order, frozenset(keys.tolist()))
+        doc = IndexedDoc(
+            article_id, signature, content_hash, order, frozenset(keys.tolist()), text.folded_text
+        )
         neighbours = self._load(self.candidate_ids(doc, keys))
         decision = dedup.join_or_lead(
             doc, ((n, canonical) for n, _, canonical in neighbours.values()), self.params

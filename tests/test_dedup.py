@@ -20,6 +20,8 @@ from crawler.core.dedup import (
     check_index_params,
     cluster,
     datasketch_signature,
+    figures_agree,
+    figures_of,
     join_or_lead,
     order_key,
     prepare,
@@ -59,11 +61,18 @@ OTHER = (
 
 
 def doc(
-    article_id: int, text: str, when: str, *, agency: bool = False, chash: str = ""
+    article_id: int,
+    text: str,
+    when: str,
+    *,
+    agency: bool = False,
+    chash: str = "",
+    with_figures: bool = True,
 ) -> IndexedDoc:
     signature = sign(words(text), P)
     order = order_key(when, "minute", agency, when, f"k{article_id}")
-    return IndexedDoc.build(article_id, signature, chash or f"h{article_id}", order, P)
+    folded = prepare([text]).folded_text if with_figures else ""
+    return IndexedDoc.build(article_id, signature, chash or f"h{article_id}", order, P, folded)
 
 
 # -- shingles and signatures -----------------------------------------------------
@@ -407,6 +416,69 @@ def test_paragraph_quoted_in_a_long_feature_is_not_a_reprint() -> None:
     feature = " ".join([OTHER, STORY[:300], OTHER.replace("wheat", "rye"), OTHER.upper()])
     a, b = doc(1, STORY, "2026-11-01T10:00:00Z"), doc(2, feature, "2026-11-01T11:00:00Z")
     assert are_reprints(a, b, P) is None
+
+
+# Invented daily reports of one template: the wording stays, the figures change.
+RATES_AR = (
+    "أغلق سعر صرف الدولار الأمريكي أمام الجنيه المصري في ختام تعاملات {day} عند {a} جنيه للشراء "
+    "و{b} جنيه للبيع في البنك الأهلي المصري، وفق ما أعلنه البنك على موقعه الإلكتروني. "
+    "وسجل اليورو {c} جنيه للشراء، فيما بلغ حجم التعاملات بين البنوك نحو {f} مليون دولار خلال "
+    "الجلسة. ويترقب المتعاملون اجتماع لجنة السياسة النقدية في البنك المركزي المصري المقرر الشهر "
+    "المقبل، وسط توقعات بأن يبقي البنك أسعار الفائدة دون تغيير بعد سلسلة من الزيادات العام "
+    "الماضي. ويقول محللون إن تدفقات النقد الأجنبي من السياحة وتحويلات المصريين العاملين في الخارج "
+    "تدعم استقرار العملة المحلية في الأسابيع الأخيرة، رغم ارتفاع فاتورة الواردات."
+)
+RATES_RU = (
+    "Курс доллара на межбанковском рынке по итогам торгов {day} составил {a} рубля, следует из "
+    "данных биржи; евро завершил день на отметке {c} рубля, юань - на отметке {b} рубля. "
+    "Объем торгов за сессию составил {f} млрд рублей. Аналитики отмечают, что рубль "
+    "поддерживают продажи валютной выручки экспортерами и высокая ключевая ставка Банка России, "
+    "которая остается на прежнем уровне с прошлой осени. Участники рынка ожидают, что в "
+    "ближайшие недели курс останется в привычном коридоре, если не изменятся цены на нефть и "
+    "условия внешней торговли."
+)
+TUESDAY_AR = {"day": "الثلاثاء", "a": "47.62", "b": "47.72", "c": "51.38", "f": "318"}
+WEDNESDAY_AR = {"day": "الأربعاء", "a": "47.81", "b": "47.91", "c": "51.06", "f": "295"}
+TUESDAY_RU = {"day": "во вторник", "a": "81,45", "b": "11,27", "c": "88,12", "f": "412,6"}
+WEDNESDAY_RU = {"day": "в среду", "a": "80,97", "b": "11,19", "c": "87,64", "f": "389,1"}
+
+
+@pytest.mark.parametrize(
+    "template, day1, day2",
+    [(RATES_AR, TUESDAY_AR, WEDNESDAY_AR), (RATES_RU, TUESDAY_RU, WEDNESDAY_RU)],
+    ids=["ar", "ru"],
+)
+def test_templated_reports_of_two_days_are_not_reprints(
+    template: str, day1: dict[str, str], day2: dict[str, str]
+) -> None:
+    first, second = template.format(**day1), template.format(**day2)
+    a = doc(1, first, "2026-11-03T15:00:00Z")
+    b = doc(2, second, "2026-11-04T15:00:00Z")
+    # The words alone make them copies; their figures do not.
+    assert are_reprints(a, b, P) is None
+    assert are_reprints(doc(1, first, "", with_figures=False), b, P) is not None
+    # A copy of one day's report keeps its figures, whatever digits it prints them in.
+    indic = first.translate(str.maketrans("0123456789.,", "٠١٢٣٤٥٦٧٨٩٫٫"))
+    assert are_reprints(a, doc(3, "وكالات - " + indic, "2026-11-03T16:00:00Z"), P) is not None
+    excerpt = doc(4, first[: len(first) * 2 // 3], "2026-11-03T17:00:00Z")
+    assert are_reprints(a, excerpt, P) is not None
+
+
+def test_figures_are_runs_of_numbers_as_folded() -> None:
+    folded = prepare(["بلغ ١١٫٥١٤ روبل و74.6 مليار في 2 أبريل 2025، بزيادة 9% عن 1,250,000"])
+    assert figures_of(folded.folded_text) == {"11 514", "74 6", "1 250 000"}
+    russian = prepare(["до 11,514 рубля, 74,6 млрд, 2 апреля 2025 года, на 9%"]).folded_text
+    assert figures_of(russian) == {"11 514", "74 6"}
+
+
+def test_too_few_figures_to_tell_leaves_the_pair_alone() -> None:
+    three = prepare(["rates 47.62 and 51.38 and 318 today"]).folded_text
+    others = prepare(["rates 47.81 and 51.06 and 295 today"]).folded_text
+    assert figures_agree(three, others, P)
+    four = prepare(["rates 47.62 and 51.38 and 318 and 4410 today"]).folded_text
+    other_four = prepare(["rates 47.81 and 51.06 and 295 and 4380 today"]).folded_text
+    assert not figures_agree(four, other_four, P)
+    assert figures_agree(four, "", P)
 
 
 # -- order and clusters -----------------------------------------------------------

@@ -17,6 +17,7 @@ from storage import Store
 from storage.reprints import ReprintIndex
 from tests.conftest import DATA, SEED_FILE
 from tests.reprint_set import Labelled, demo_corpus, real_corpus, shuffled
+from tests.test_dedup import RATES_AR, TUESDAY_AR, WEDNESDAY_AR
 
 T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 
@@ -123,6 +124,38 @@ def test_an_early_original_arriving_late_becomes_canonical(tmp_path: Path) -> No
         assert [r[2] for r in rows] == [original.article_id, original.article_id, None]
         assert store.count("clusters") == 1
         assert store.consistency_problems() == []
+
+
+def _rates(outlet: str, minutes: int, figures: dict[str, str], lead: str = "") -> Article:
+    return Article(
+        title="سعر الدولار اليوم",
+        body=(Block(lead + RATES_AR.format(**figures)),),
+        url=f"https://{outlet}/rates/{minutes}",
+        outlet=outlet,
+        published=T0 + timedelta(minutes=minutes),
+        published_precision="minute",
+        language="ar",
+    )
+
+
+def test_a_templated_report_of_the_next_day_is_a_cluster_of_its_own(tmp_path: Path) -> None:
+    tuesday = _rates("rates.example", 0, TUESDAY_AR)
+    copy = _rates("copier.example", 30, TUESDAY_AR, "القاهرة - ")
+    wednesday = _rates("rates.example", 24 * 60, WEDNESDAY_AR)
+    # In the order of the day and with the original arriving last (a recluster).
+    for name, order in (
+        ("in-order", [tuesday, copy, wednesday]),
+        ("late", [wednesday, copy, tuesday]),
+    ):
+        with Store.open(tmp_path / f"{name}.db") as store:
+            for article in order:
+                store.save_article(article)
+            clusters = dict(store.db.conn.execute("SELECT key, cluster_id FROM articles"))
+            assert clusters[tuesday.key] == clusters[copy.key] != clusters[wednesday.key]
+            store.rebuild_index()
+            rebuilt = dict(store.db.conn.execute("SELECT key, cluster_id FROM articles"))
+            assert rebuilt[tuesday.key] == rebuilt[copy.key] != rebuilt[wednesday.key]
+            assert store.consistency_problems() == []
 
 
 def test_agency_own_copy_is_canonical_at_the_same_minute(tmp_path: Path) -> None:

@@ -30,6 +30,13 @@ How two articles are found to be copies of one story
    be alike too (``beyond_shared_edges``). Each signed edge block records
    which signature positions take their minimum from its own shingles
    (``edge_dtype``), so no text is read to set them aside.
+7. Two texts alike in their words but not in their figures are different
+   reports of one kind (the day's exchange rates, tomorrow's weather): a
+   templated report repeats its wording every day with new numbers. When
+   both print at least ``min_figures`` figures (``figures_of``), the smaller
+   set must be found in the other at least ``figure_agreement`` of the way.
+   Copies keep their figures, and an excerpt's are a subset of the
+   original's; this is checked last, on pairs that pass everything else.
 
 Clusters
 --------
@@ -46,8 +53,10 @@ from __future__ import annotations
 
 import dataclasses
 import mmap
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -123,6 +132,11 @@ class DedupParams:
     boilerplate_min_articles: int = 3
     #: Blocks at each end of the body that are checked for boilerplate.
     boilerplate_edge_blocks: int = 3
+    #: Two texts that each print at least this many figures (``figures_of``) ...
+    min_figures: int = 4
+    #: ... are copies only when at least this share of the smaller set of figures
+    #: is in the other (step 7 of the module docstring).
+    figure_agreement: float = 0.3
 
     INDEX_FIELDS = (
         "shingle_size",
@@ -166,6 +180,7 @@ class DedupParams:
             f"+lede{self.lede_words}:{self.lede_bands}x{self.lede_rows} "
             f"J>={self.jaccard_threshold:g} or C>={self.containment_threshold:g}"
             f"&J>={self.containment_jaccard_floor:g} min={self.min_shingles}"
+            f" figures>={self.figure_agreement:g}@{self.min_figures}"
         )
 
 
@@ -1216,6 +1231,9 @@ class IndexedDoc:
     order: tuple[str, int, str, str]
     #: Its LSH band keys.
     bands: frozenset[int]
+    #: Its body folded (``PreparedText.folded_text``), read for its figures only
+    #: when a pair passes every other test; empty when not known (no figure check).
+    folded_text: str = ""
 
     @classmethod
     def build(
@@ -1225,10 +1243,11 @@ class IndexedDoc:
         content_hash: str,
         order: tuple[str, int, str, str],
         params: DedupParams = DEFAULT_PARAMS,
+        folded_text: str = "",
     ) -> IndexedDoc:
         """An indexed document, with its band keys computed from the signature."""
         keys = frozenset(int(k) for k in band_keys(signature, params))
-        return cls(article_id, signature, content_hash, order, keys)
+        return cls(article_id, signature, content_hash, order, keys, folded_text)
 
     @property
     def rank(self) -> tuple[tuple[str, int, str, str], int]:
@@ -1266,6 +1285,7 @@ def are_reprints(a: IndexedDoc, b: IndexedDoc, params: DedupParams) -> Similarit
     band, and pass the Jaccard or containment rule, and so must what remains
     of them once the edge blocks both carry are set aside
     (``beyond_shared_edges``): a footer two stories share is not a story.
+    Last, their figures must agree (``figures_agree``).
     """
     if a.content_hash == b.content_hash:
         return Similarity(1.0, 1.0)
@@ -1279,7 +1299,39 @@ def are_reprints(a: IndexedDoc, b: IndexedDoc, params: DedupParams) -> Similarit
     rest = beyond_shared_edges(a.signature, b.signature, params)
     if rest is not None and not _remainder_passes(rest, params):
         return None
+    if not figures_agree(a.folded_text, b.folded_text, params):
+        return None
     return sim
+
+
+# A run of numbers as the fold leaves them: "11,514", "11.514" and "١١٫٥١٤" are all "11 514".
+_NUMBER_RUN = re.compile(r"[0-9]+(?: [0-9]+)*")
+
+
+# A pair's texts are read again for each neighbour they are tried against.
+@lru_cache(maxsize=256)
+def figures_of(folded_text: str) -> frozenset[str]:
+    """The figures a folded text prints that tell one report from the next of its kind.
+
+    Each is a run of numbers as folded (a decimal or a grouped thousand is one
+    run). Numbers of one or two digits (days, small counts, most percentages)
+    and a year alone are left out: two reports of one kind share those anyway.
+    """
+    return frozenset(
+        run
+        for run in _NUMBER_RUN.findall(folded_text)
+        if len(run) > 2 and not (len(run) == 4 and "1900" <= run <= "2100")
+    )
+
+
+def figures_agree(a: str, b: str, params: DedupParams = DEFAULT_PARAMS) -> bool:
+    """Whether two folded texts print the same figures, or too few to tell (step 7)."""
+    if not a or not b:
+        return True
+    small, large = sorted((figures_of(a), figures_of(b)), key=len)
+    if len(small) < params.min_figures:
+        return True
+    return len(small & large) >= params.figure_agreement * len(small)
 
 
 def _passes(sim: Similarity, params: DedupParams) -> bool:
