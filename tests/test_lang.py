@@ -26,3 +26,21 @@ CASES = [
 @pytest.mark.parametrize("text, language", CASES)
 def test_detect_language(text: str, language: str) -> None:
     assert detect_language(text) == language
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        # As many Cyrillic as Arabic letters: the script met first decides.
+        ("мир سلم", "ru"),
+        ("سلم мир", "ar"),
+        # Characters outside the Basic Multilingual Plane and a lone surrogate count for no script.
+        ("😀😀😀 \ud800 Новости дня", "ru"),
+        ("😀 \ud800", ""),
+        # "İ" lower-cases to two characters; the words around it still count.
+        ("İstanbul'da the mayor said that the plan is ready", "en"),
+        ("", ""),
+    ],
+)
+def test_detect_language_edge_cases(text: str, language: str) -> None:
+    assert detect_language(text) == language

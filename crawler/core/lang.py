@@ -12,10 +12,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import numpy as np
+
 _PERSIAN_ONLY = set("پچژگکی")
 _URDU_ONLY = set("ٹڈڑںہےۓ")
 _UKRAINIAN_ONLY = set("іїєґІЇЄҐ")
 _BELARUSIAN_ONLY = set("ўЎ")
+_ONLY_LETTERS = _PERSIAN_ONLY | _URDU_ONLY | _UKRAINIAN_ONLY | _BELARUSIAN_ONLY
 
 _LATIN_STOPWORDS = {
     "en": {"the", "and", "of", "to", "in", "is", "that", "for", "on", "with", "was", "said"},
@@ -51,23 +54,62 @@ def _script_of(char: str) -> str | None:
     return None
 
 
+#: Scripts by number in ``_SCRIPT_TABLE`` (0: none).
+_SCRIPTS = ("", "arabic", "cyrillic", "latin", "greek", "hebrew", "kana", "hangul", "han")
+
+
+def _script_table() -> np.ndarray:
+    """The script number of every code point of the Basic Multilingual Plane (``_script_of``)."""
+    table = np.zeros(0x10000, dtype=np.uint8)
+    # Every script but Latin is whole ranges; Latin is the letters below U+0250.
+    for code in range(0x0250):
+        if _script_of(chr(code)) == "latin":
+            table[code] = _SCRIPTS.index("latin")
+    for start, end, name in (
+        (0x0600, 0x06FF, "arabic"),
+        (0x0750, 0x077F, "arabic"),
+        (0xFB50, 0xFEFF, "arabic"),
+        (0x0400, 0x052F, "cyrillic"),
+        (0x0370, 0x03FF, "greek"),
+        (0x0590, 0x05FF, "hebrew"),
+        (0x3040, 0x30FF, "kana"),
+        (0xAC00, 0xD7AF, "hangul"),
+        (0x1100, 0x11FF, "hangul"),
+        (0x4E00, 0x9FFF, "han"),
+    ):
+        table[start : end + 1] = _SCRIPTS.index(name)
+    return table
+
+
+_SCRIPT_TABLE = _script_table()
+
+
+def _script_counts(sample: str) -> dict[str, int]:
+    """Characters of each script in ``sample``, the script met first first.
+
+    One numpy pass over the code points: counting the characters in Python, even
+    with ``Counter``, cost a third of a millisecond for a lead of 4,000 characters.
+    """
+    codes = np.frombuffer(sample.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    scripts = _SCRIPT_TABLE[np.where(codes < 0x10000, codes, 0)]
+    counts = np.bincount(scripts, minlength=len(_SCRIPTS))
+    present = [number for number in range(1, len(_SCRIPTS)) if counts[number]]
+    if len(present) > 1:
+        # Ties between scripts go to the one met first, as they always have.
+        present.sort(key=lambda number: int(np.argmax(scripts == number)))
+    return {_SCRIPTS[number]: int(counts[number]) for number in present}
+
+
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the dominant language of ``text``; empty when it cannot tell."""
     sample = text[:4000]
-    # Counting characters is one C loop; a text has few distinct ones, so the script of
-    # each is asked once rather than once per character.
-    chars = Counter(sample)
-    scripts: Counter[str] = Counter()
-    for char, count in chars.items():
-        script_name = _script_of(char)
-        if script_name:
-            scripts[script_name] += count
+    scripts = Counter(_script_counts(sample))
     if not scripts:
         return ""
     if scripts["kana"] and scripts["kana"] + scripts["han"] >= scripts.most_common(1)[0][1]:
         return "ja"
     script, _ = scripts.most_common(1)[0]
-    letters = chars.keys()
+    letters = {char for char in _ONLY_LETTERS if char in sample}
     if script == "arabic":
         if letters & _URDU_ONLY:
             return "ur"
@@ -85,7 +127,13 @@ def detect_language(text: str) -> str:
     simple = {"greek": "el", "hebrew": "he", "hangul": "ko", "han": "zh", "kana": "ja"}
     if script in simple:
         return simple[script]
-    counts = Counter(w.lower() for w in _LATIN_WORD.findall(sample))
+    # Lower-casing the sample at once gives the words lower-cased one by one, except
+    # where "İ" becomes two characters.
+    lowered = sample.lower() if "İ" not in sample else None
+    if lowered is not None:
+        counts = Counter(_LATIN_WORD.findall(lowered))
+    else:
+        counts = Counter(w.lower() for w in _LATIN_WORD.findall(sample))
     scores = {
         lang: sum(counts[w] for w in stopwords) for lang, stopwords in _LATIN_STOPWORDS.items()
     }
