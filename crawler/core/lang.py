@@ -129,11 +129,10 @@ def detect_language(text: str) -> str:
         return simple[script]
     # Lower-casing the sample at once gives the words lower-cased one by one, except
     # where "İ" becomes two characters.
-    lowered = sample.lower() if "İ" not in sample else None
-    if lowered is not None:
-        counts = Counter(_LATIN_WORD.findall(lowered))
-    else:
+    if "İ" in sample:
         counts = Counter(w.lower() for w in _LATIN_WORD.findall(sample))
+    else:
+        counts = Counter(_LATIN_WORD.findall(sample.lower()))
     scores = {
         lang: sum(counts[w] for w in stopwords) for lang, stopwords in _LATIN_STOPWORDS.items()
     }

@@ -73,7 +73,7 @@ WIRECRAWL_WRITE_GROUP_SECONDS = 0.5
 COOKIES_ENABLED = False
 # Scrapy re-reads and parses a callback's source on every response to warn of a
 # generator that returns a value (its cache is keyed by the bound method, new per
-# request): 1.7% of a crawl's CPU. tests/test_spiders.py runs that check once instead.
+# request): 1.7% of a crawl's CPU. tests/test_spider_callbacks.py runs it once instead.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 # The crawler opens no listening sockets of its own: no telnet console, no remote control.
 TELNETCONSOLE_ENABLED = False
