@@ -480,12 +480,31 @@ class ReprintIndex:
 
     def band_index(self) -> BandIndex:
         """The band keys of every stored signature, up to date with the store."""
-        if self._bands is None:
-            self._load_bands()
-        else:
-            self._catch_up(self._bands)
+        with self._one_state():
+            if self._bands is None:
+                self._load_bands()
+            else:
+                self._catch_up(self._bands)
         assert self._bands is not None
         return self._bands
+
+    @contextlib.contextmanager
+    def _one_state(self) -> Iterator[None]:
+        """The reads inside see one state of the file, as a write transaction's do.
+
+        A load reads where the signatures end, then scans them: outside a
+        transaction a row stored in between would be scanned and then, being
+        above that end, indexed again by the next catch-up.
+        """
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
 
     def begin_write(self) -> None:
         """A write transaction began: other processes may have written since the last one."""
@@ -555,7 +574,7 @@ class ReprintIndex:
             )
             while rows := cursor.fetchmany(LOAD_CHUNK):
                 if filled + len(rows) * per_signature > len(packed):
-                    # Rows stored since the room was made (outside a write transaction).
+                    # More rows than the id range allows for (not in one state of the file).
                     grown = BandIndex.entry_buffer(2 * (filled + len(rows) * per_signature))
                     grown[:filled] = packed[:filled]
                     packed = grown

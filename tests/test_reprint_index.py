@@ -376,6 +376,36 @@ def test_a_load_outgrowing_its_room_keeps_every_entry(
             assert bands.query(keys).count(i + 1) == (len(keys) if indexed else 0)
 
 
+def test_a_load_outside_a_transaction_indexes_a_row_stored_meanwhile_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer stores an article between a reader's first read and its scan."""
+    path = tmp_path / "meanwhile.db"
+    with Store.open(path) as store:
+        store.save_article(_story("tass.ru", 0))
+    reader, writer = Store.open(path), Store.open(path)
+    make_room = ReprintIndex._load_room
+
+    def room_then_a_write(index: ReprintIndex, top: int) -> np.ndarray:
+        if index is reader.index:
+            writer.save_article(_story("other.example", 30, "CAIRO - "))
+        return make_room(index, top)
+
+    monkeypatch.setattr(ReprintIndex, "_load_room", room_then_a_write)
+    try:
+        assert not reader.db.conn.in_transaction
+        reader.index.band_index()
+        reader.index.begin_write()  # the next use catches up with what was stored
+        bands = reader.index.band_index()
+        for article_id in (1, 2):
+            (doc,) = reader.index.load_docs([article_id]).values()
+            keys = np.array(sorted(doc.bands), dtype=np.int64)
+            assert bands.query(keys).count(article_id) == len(doc.bands) == 52
+    finally:
+        reader.close()
+        writer.close()
+
+
 def _reprint(article: Article, outlet: str, minutes: int) -> Article:
     return replace(
         article,
