@@ -98,14 +98,21 @@ def _story(outlet: str, minutes: int, lead: str = "", tail: tuple[str, ...] = ()
         "closing in March, and that a catalogue would be published in three languages.",
         *tail,
     ]
+    return _article(
+        "Museum shows astrolabes", paragraphs, f"{outlet}/news/astrolabes", minutes, "en"
+    )
+
+
+def _article(title: str, paragraphs: list[str], at: str, minutes: int, language: str) -> Article:
+    """An article at the URL ``https://{at}``, published ``minutes`` after T0."""
     return Article(
-        title="Museum shows astrolabes",
+        title=title,
         body=tuple(Block(p) for p in paragraphs),
-        url=f"https://{outlet}/news/astrolabes",
-        outlet=outlet,
+        url=f"https://{at}",
+        outlet=at.split("/", 1)[0],
         published=T0 + timedelta(minutes=minutes),
         published_precision="minute",
-        language="en",
+        language=language,
     )
 
 
@@ -127,15 +134,8 @@ def test_an_early_original_arriving_late_becomes_canonical(tmp_path: Path) -> No
 
 
 def _rates(outlet: str, minutes: int, figures: dict[str, str], lead: str = "") -> Article:
-    return Article(
-        title="سعر الدولار اليوم",
-        body=(Block(lead + RATES_AR.format(**figures)),),
-        url=f"https://{outlet}/rates/{minutes}",
-        outlet=outlet,
-        published=T0 + timedelta(minutes=minutes),
-        published_precision="minute",
-        language="ar",
-    )
+    body = [lead + RATES_AR.format(**figures)]
+    return _article("سعر الدولار اليوم", body, f"{outlet}/rates/{minutes}", minutes, "ar")
 
 
 def test_a_templated_report_of_the_next_day_is_a_cluster_of_its_own(tmp_path: Path) -> None:
