@@ -512,11 +512,19 @@ class Store:
             marks = ", ".join("?" for _ in row)
             conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values()))
             outcome = self.index.complete(article_id, plan, row)
-            links = self.stories.add(article_id, article.title, paragraphs, row)
+            update = self.stories.add(article_id, article.title, paragraphs, row)
             touched = self.index.touched_clusters
+            if update.unlinked:
+                touched.update(self.stories.clusters_of(update.unlinked))
             # An article that links nothing and joins (or starts) one cluster leaves every
-            # story as it was; a recluster or a link may join or split stories.
-            if links or outcome.moved or len(touched) > 1 or plan.decision is None:
+            # story as it was; a recluster, a link or a link undone may join or split stories.
+            if (
+                update.links
+                or update.unlinked
+                or outcome.moved
+                or len(touched) > 1
+                or plan.decision is None
+            ):
                 self.stories.settle(touched)
             touched.clear()
             return SaveResult(article_id, True, outcome.membership, outcome.moved, bool(same_text))

@@ -5,7 +5,9 @@ cluster are written. It stores the article's evidence keys (one ``story_texts`` 
 day, language and keys as JSON), finds candidates in other languages among the articles of
 the days around it that share its rarer keys, lets ``crawler.core.stories.judge`` decide,
 and keeps each cluster's ``story_id``: the smallest cluster id among the clusters its links
-join.
+join. A link is judged on the counts of its pair's days; an article stored later in those
+days that moves a shared key's count past a step judges the pair again (``_recheck``), so
+the links are those of today's counts whatever order the articles came in.
 
 The inverted index (key -> the articles of a day that have it) is held in memory for the
 days a writer links (``HELD_DAYS``), read from ``story_texts`` by day the first time one is
@@ -20,29 +22,33 @@ import json
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from crawler.core.clock import time_or_none
 from crawler.core.stories import (
+    MAX_CANDIDATE_FREQUENCY,
     MAX_GAP,
+    MIN_SHARED_KEYS,
     StoryLink,
     StoryText,
+    candidate_pair,
+    crosses_step,
     finds_candidates,
     judge,
     story_keys,
 )
 
-#: Days either side of an article searched for its other-language versions.
+#: Days either side of an article searched for its other-language versions. A pair's keys
+#: are counted over its days and this many either side (``_pair_counts``).
 WINDOW_DAYS = MAX_GAP.days
-#: Days of evidence keys a writer holds in memory, the most recently used.
+#: Days of evidence keys a writer holds in memory, the most recently used. A new article
+#: reads the days up to ``3 * WINDOW_DAYS`` either side of its own (``_recheck``).
 HELD_DAYS = 4 * (2 * WINDOW_DAYS + 1)
-#: A key more articles of those days have than this finds no candidates (it still weighs).
-MAX_CANDIDATE_FREQUENCY = 30
-#: Candidates judged per article, those sharing the most keys first.
+#: Candidates judged per article, those sharing the most keys first. The one bound that can
+#: make a link depend on arrival order: an article with more candidates than this is
+#: judged against those it shares most with when it arrives.
 MAX_CANDIDATES = 20
-#: Least keys a candidate shares to be judged at all.
-MIN_SHARED_KEYS = 2
 #: Articles read back together while ``rebuild`` links them.
 REBUILD_CHUNK = 500
 # The article columns a story text is read from.
@@ -75,23 +81,52 @@ def _time(time_utc: str | None) -> datetime | None:
 
 
 class _Day:
-    """The evidence keys of one day's articles: key -> the ids of the articles that have it."""
+    """The evidence keys of one day's articles: key -> the ids of the articles that have it.
 
-    __slots__ = ("articles", "postings")
+    ``linked`` is the same for the day's articles that have a link (and perhaps some whose
+    links went since): only their links can change when a new article comes.
+    """
+
+    __slots__ = ("articles", "linked", "postings")
 
     def __init__(self) -> None:
         self.postings: dict[str, list[int]] = {}
+        self.linked: dict[str, list[int]] = {}
         self.articles: list[int] = []
 
     def add(self, article_id: int, keys: Iterable[str]) -> None:
         self.articles.append(article_id)
-        postings = self.postings
-        for key in keys:
-            ids = postings.get(key)
-            if ids is None:
-                postings[key] = [article_id]
-            else:
-                ids.append(article_id)
+        _post(self.postings, article_id, keys)
+
+
+def _post(postings: dict[str, list[int]], article_id: int, keys: Iterable[str]) -> None:
+    for key in keys:
+        ids = postings.get(key)
+        if ids is None:
+            postings[key] = [article_id]
+        else:
+            ids.append(article_id)
+
+
+def _evidence_json(link: StoryLink) -> str:
+    """The link's evidence as ``story_links.evidence`` keeps it."""
+    return json.dumps(
+        [
+            {"kind": e.kind, "key": e.key, "left": e.left, "right": e.right, "weight": e.weight}
+            for e in link.evidence
+        ],
+        ensure_ascii=False,
+    )
+
+
+@dataclass(frozen=True)
+class StoryUpdate:
+    """What storing one article changed in the links."""
+
+    #: The links the article made.
+    links: tuple[StoryLink, ...]
+    #: Links between other articles that no longer hold (article id pairs), deleted.
+    unlinked: tuple[tuple[int, int], ...]
 
 
 class StoryIndex:
@@ -103,6 +138,10 @@ class StoryIndex:
         # each article they hold.
         self._days: OrderedDict[int, _Day] = OrderedDict()
         self._languages: dict[int, str] = {}
+        self._article_days: dict[int, int] = {}
+        # Articles of the days held that have a link, and perhaps some that no longer do:
+        # a new article's keys can only change the links of these.
+        self._linked: set[int] = set()
         # The first and last ``story_texts.seq`` the days held reflect.
         self._seen = (0, 0)
         # Whether the days held are up to date within this write transaction.
@@ -118,6 +157,8 @@ class StoryIndex:
         """A write was rolled back: read every day again from the store when needed."""
         self._days.clear()
         self._languages.clear()
+        self._article_days.clear()
+        self._linked.clear()
         self._seen = (0, 0)
         self._current = False
 
@@ -138,6 +179,8 @@ class StoryIndex:
         if known_last and (first != known_first or last < known_last):
             self._days.clear()
             self._languages.clear()
+            self._article_days.clear()
+            self._linked.clear()
         elif last > known_last and self._days:
             rows = self.conn.execute(
                 "SELECT article_id, day, language, keys FROM story_texts WHERE seq > ?",
@@ -146,34 +189,72 @@ class StoryIndex:
             for article_id, day, language, keys in rows:
                 held = self._days.get(day)
                 if held is not None:
-                    self._hold(held, article_id, language, json.loads(keys))
+                    self._hold(held, article_id, day, language, json.loads(keys))
+            # Their writers linked them, and perhaps articles held here.
+            self._mark_linked(self._links_of("seq > ?1", known_last))
         self._seen = (first, last)
 
-    def _window(self, day: int) -> list[_Day]:
-        """The days around ``day``, read from the store where not held."""
-        window = []
-        for number in range(day - WINDOW_DAYS, day + WINDOW_DAYS + 1):
+    def _span(self, first: int, last: int) -> dict[int, _Day]:
+        """The days from ``first`` to ``last``, read from the store where not held."""
+        span = {}
+        for number in range(first, last + 1):
             held = self._days.get(number)
             if held is None:
                 held = self._days[number] = _Day()
                 for article_id, language, keys in self.conn.execute(
                     "SELECT article_id, language, keys FROM story_texts WHERE day = ?", [number]
                 ):
-                    self._hold(held, article_id, language, json.loads(keys))
+                    self._hold(held, article_id, number, language, json.loads(keys))
+                if held.articles:
+                    self._mark_linked(self._links_of("day = ?1", number))
             else:
                 self._days.move_to_end(number)
-            if held.articles:
-                window.append(held)
-        # The window was just moved to the end: only days outside it are let go.
+            span[number] = held
+        # The span was just moved to the end: only days outside it are let go.
         while len(self._days) > HELD_DAYS:
             _, gone = self._days.popitem(last=False)
             for article_id in gone.articles:
                 self._languages.pop(article_id, None)
-        return window
+                self._article_days.pop(article_id, None)
+                self._linked.discard(article_id)
+        return span
 
-    def _hold(self, held: _Day, article_id: int, language: str | None, keys: Iterable[str]) -> None:
+    def _links_of(self, where: str, value: int) -> list[int]:
+        """The articles at either end of the links of the ``story_texts`` rows ``where`` picks."""
+        rows = self.conn.execute(
+            "SELECT l.left_id, l.right_id FROM story_texts t JOIN story_links l "
+            f"ON l.left_id = t.article_id WHERE t.{where} UNION ALL "
+            "SELECT l.left_id, l.right_id FROM story_texts t JOIN story_links l "
+            f"ON l.right_id = t.article_id WHERE t.{where}",
+            [value],
+        )
+        return [article_id for pair in rows for article_id in pair]
+
+    def _mark_linked(self, article_ids: Iterable[int]) -> None:
+        """Hold the keys of these articles (those of the days held) among the linked."""
+        days = self._article_days
+        new = sorted({i for i in article_ids if i in days and i not in self._linked})
+        if not new:
+            return
+        for article_id, keys in self.conn.execute(
+            f"SELECT article_id, keys FROM story_texts WHERE article_id IN "
+            f"({','.join('?' * len(new))})",
+            new,
+        ):
+            self._linked.add(article_id)
+            _post(self._days[days[article_id]].linked, article_id, json.loads(keys))
+
+    def _window(self, day: int) -> list[_Day]:
+        """The days around ``day`` that hold articles, read from the store where not held."""
+        span = self._span(day - WINDOW_DAYS, day + WINDOW_DAYS)
+        return [held for held in span.values() if held.articles]
+
+    def _hold(
+        self, held: _Day, article_id: int, day: int, language: str | None, keys: Iterable[str]
+    ) -> None:
         held.add(article_id, keys)
         self._languages[article_id] = language or ""
+        self._article_days[article_id] = day
 
     # -- adding -----------------------------------------------------------------------
 
@@ -183,18 +264,21 @@ class StoryIndex:
         title: str,
         paragraphs: Sequence[str],
         row: Mapping[str, object],
-    ) -> list[StoryLink]:
-        """Store the article's evidence keys and link it to its other-language versions.
+    ) -> StoryUpdate:
+        """Store the article's evidence keys, link it to its other-language versions, and
+        judge again the links its keys weakened.
 
         ``row`` holds the article's stored columns (language, outlet, wire_agency,
-        alternates, time_utc). Returns the links made.
+        alternates, time_utc).
         """
         keys = story_keys(title, paragraphs)
         text = self._story_text(article_id, keys, row)
         day = day_number(str(row.get("time_utc") or ""))
         self._catch_up()
-        self._store(article_id, day, text.language, keys)
-        return self._link(text, day)
+        stored = self._store(article_id, day, text.language, keys)
+        links = self._link(text, day)
+        unlinked = self._recheck(text, day) if stored else []
+        return StoryUpdate(tuple(links), tuple(unlinked))
 
     def _story_text(
         self, article_id: int, keys: Mapping[str, str], row: Mapping[str, object]
@@ -209,37 +293,36 @@ class StoryIndex:
             keys=keys,
         )
 
-    def _store(self, article_id: int, day: int, language: str, keys: Mapping[str, str]) -> None:
+    def _store(self, article_id: int, day: int, language: str, keys: Mapping[str, str]) -> bool:
+        """Write the article's keys (once); whether they were written now."""
         cursor = self.conn.execute(
             "INSERT OR IGNORE INTO story_texts (article_id, day, language, keys) "
             "VALUES (?, ?, ?, ?)",
             [article_id, day, language, json.dumps(keys, ensure_ascii=False)],
         )
         if not cursor.rowcount:
-            return
+            return False
         seq = int(cursor.lastrowid or 0)
         self._seen = (self._seen[0] or seq, seq)
         # A day not held yet will read this row with the others of its day.
         held = self._days.get(day)
         if held is not None:
-            self._hold(held, article_id, language, keys)
+            self._hold(held, article_id, day, language, keys)
+        return True
 
-    def _look_up(self, text: StoryText, window: Sequence[_Day]) -> tuple[dict[str, int], list[int]]:
-        """Each key's count in the window (the new article's own included), and the candidates.
+    def _look_up(self, text: StoryText, day: int, span: Mapping[int, _Day]) -> list[int]:
+        """The candidates: articles in other languages sharing the most rare keys with it.
 
-        Candidates are articles in other languages sharing the most rare keys with it, at
-        least ``MIN_SHARED_KEYS``. A key of more than ``MAX_CANDIDATE_FREQUENCY`` articles
-        finds none, nor does a weekday.
+        Keys are counted over the article's window of days, which every pair's own span
+        holds, so this finds every article ``candidate_pair`` would accept (and perhaps
+        more); a weekday finds none.
         """
-        frequency: dict[str, int] = {}
+        window = [span[d] for d in range(day - WINDOW_DAYS, day + WINDOW_DAYS + 1)]
         shared: dict[int, int] = {}
         languages = self._languages
         for key in text.keys:
             found = [ids for held in window if (ids := held.postings.get(key))]
             count = sum(map(len, found))
-            if not count:
-                continue
-            frequency[key] = count
             if 1 < count <= MAX_CANDIDATE_FREQUENCY and finds_candidates(key):
                 for ids in found:
                     for other in ids:
@@ -249,7 +332,23 @@ class StoryIndex:
             (item for item in shared.items() if item[1] >= MIN_SHARED_KEYS),
             key=lambda item: (-item[1], item[0]),
         )
-        return frequency, [article_id for article_id, _ in ranked[:MAX_CANDIDATES]]
+        return [article_id for article_id, _ in ranked[:MAX_CANDIDATES]]
+
+    def _judged(self, a: StoryText, b: StoryText, span: Mapping[int, _Day]) -> StoryLink | None:
+        """``judge`` on the counts of the pair's own days: the same whoever came first.
+
+        Both articles' days are held in ``span``, with ``WINDOW_DAYS`` either side.
+        """
+        day_a, day_b = self._article_days[a.article_id], self._article_days[b.article_id]
+        days = [
+            span[d]
+            for d in range(min(day_a, day_b) - WINDOW_DAYS, max(day_a, day_b) + WINDOW_DAYS + 1)
+        ]
+        shared = a.keys.keys() & b.keys.keys()
+        frequency = {key: sum(len(held.postings.get(key, ())) for held in days) for key in shared}
+        if not candidate_pair(shared, frequency):
+            return None
+        return judge(a, b, frequency)
 
     def _stored_texts(self, article_ids: Sequence[int]) -> list[StoryText]:
         """The story texts of stored articles, in the order asked (missing ones left out)."""
@@ -271,12 +370,17 @@ class StoryIndex:
         # An article without a language or a day is never one story with another.
         if not text.language or not day:
             return []
-        frequency, candidates = self._look_up(text, self._window(day))
+        span = self._span(day - 2 * WINDOW_DAYS, day + 2 * WINDOW_DAYS)
         links = []
-        for other in self._stored_texts(candidates):
-            link = judge(text, other, frequency)
+        for other in self._stored_texts(self._look_up(text, day, span)):
+            link = self._judged(text, other, span)
             if link is not None:
                 links.append(link)
+        self._write_links(links)
+        return links
+
+    def _write_links(self, links: Sequence[StoryLink]) -> None:
+        self._mark_linked(i for link in links for i in (link.left_id, link.right_id))
         self.conn.executemany(
             "INSERT OR REPLACE INTO story_links (left_id, right_id, score, gap_seconds, "
             "evidence, linked_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -286,13 +390,95 @@ class StoryIndex:
                     link.right_id,
                     link.score,
                     link.gap_seconds,
-                    json.dumps([asdict(e) for e in link.evidence], ensure_ascii=False),
+                    _evidence_json(link),
                     datetime.now(UTC).isoformat(timespec="seconds"),
                 )
                 for link in links
             ],
         )
-        return links
+
+    def _recheck(self, text: StoryText, day: int) -> list[tuple[int, int]]:
+        """Judge again the stored links whose keys this article moved past a count step.
+
+        A link was judged on the counts of its days when its later article came; an
+        article stored since in those days adds to the counts of the keys it shares,
+        and a key weighs differently only past a step (``COUNT_STEPS``). Counts only
+        grow, so a link can only weaken: those that no longer hold are deleted and
+        returned (article id pairs), the others are written again with their new
+        weights. Every link then is what judging it on today's counts would give, in
+        whatever order the articles came.
+        """
+        if not day:
+            return []
+        reach = WINDOW_DAYS
+        first, last = day - 3 * reach, day + 3 * reach
+        span = self._span(first, last)
+        # The (earliest, latest) days of the pairs whose counts cover this article's day.
+        pair_days = [
+            (low, low + gap)
+            for low in range(day - 2 * reach, day + reach + 1)
+            for gap in range(reach + 1)
+            if low + gap >= day - reach
+        ]
+        around = [span[d] for d in range(day - 2 * reach, day + 2 * reach + 1)]
+        # The linked articles that have a key, and the pair days it crossed a step for.
+        crossed: list[tuple[set[int], set[tuple[int, int]]]] = []
+        for key in text.keys:
+            holders = {
+                other
+                for held in around
+                if (ids := held.linked.get(key))
+                for other in ids
+                if other != text.article_id
+            }
+            if len(holders) < 2:
+                continue
+            counts = [0]
+            for number in range(first, last + 1):
+                counts.append(counts[-1] + len(span[number].postings.get(key, ())))
+            days = {
+                (low, high)
+                for low, high in pair_days
+                if crosses_step(counts[high + reach - first + 1] - counts[low - reach - first])
+            }
+            if days:
+                crossed.append((holders, days))
+        if not crossed:
+            return []
+        ids = sorted(set().union(*(holders for holders, _ in crossed)))
+        marks = ",".join("?" * len(ids))
+        suspects: dict[tuple[int, int], tuple[float, str]] = {}
+        for left, right, score, evidence in self.conn.execute(
+            f"SELECT left_id, right_id, score, evidence FROM story_links "
+            f"WHERE left_id IN ({marks}) AND right_id IN ({marks})",
+            ids + ids,
+        ):
+            day_left, day_right = self._article_days[left], self._article_days[right]
+            pair = (min(day_left, day_right), max(day_left, day_right))
+            for holders, days in crossed:
+                if pair in days and left in holders and right in holders:
+                    suspects[left, right] = (score, evidence)
+                    break
+        if not suspects:
+            return []
+        texts = {
+            t.article_id: t
+            for t in self._stored_texts(sorted({i for pair in suspects for i in pair}))
+        }
+        unlinked, changed = [], []
+        for (left, right), stored in sorted(suspects.items()):
+            link = None
+            if left in texts and right in texts:
+                link = self._judged(texts[left], texts[right], span)
+            if link is None:
+                unlinked.append((left, right))
+            elif (link.score, _evidence_json(link)) != stored:
+                changed.append(link)
+        self.conn.executemany(
+            "DELETE FROM story_links WHERE left_id = ? AND right_id = ?", unlinked
+        )
+        self._write_links(changed)
+        return unlinked
 
     # -- story ids --------------------------------------------------------------------
 
@@ -338,6 +524,18 @@ class StoryIndex:
             "UPDATE clusters SET story_id = ? WHERE id = ? AND story_id IS NOT ?",
             [(root(c), c, root(c)) for c in sorted(seen)],
         )
+
+    def clusters_of(self, pairs: Iterable[tuple[int, int]]) -> set[int]:
+        """The clusters of the articles of ``pairs`` (to settle after links between them went)."""
+        ids = sorted({article_id for pair in pairs for article_id in pair})
+        if not ids:
+            return set()
+        rows = self.conn.execute(
+            f"SELECT cluster_id FROM articles WHERE id IN ({','.join('?' * len(ids))}) "
+            "AND cluster_id IS NOT NULL",
+            ids,
+        )
+        return {r[0] for r in rows}
 
     def _linked_clusters(self, cluster_id: int) -> set[int]:
         rows = self.conn.execute(

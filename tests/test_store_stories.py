@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from storage.migrations import migrations
 from storage.queries import get_cluster, list_stories, story_links
 from storage.stories import StoryIndex
 from tests.conftest import DATA, SEED_FILE, need_shared
+from tests.story_labels import STORY_HOLDOUT, story_set_corpus
 from tests.test_stories import AR_GAS, EN_GAS, EN_OTHER_STATEMENT, RU_GAS
 
 T0 = datetime(2025, 3, 12, 9, 0, tzinfo=UTC)
@@ -88,6 +90,73 @@ def test_stories_do_not_depend_on_arrival_order(tmp_path: Path, order: list[int]
     with save(tmp_path / "s.db", [articles[i] for i in order]) as store:
         assert partition(store) == EXPECTED
         assert store.consistency_problems() == []
+
+
+def crowd(size: int) -> list[Article]:
+    """English reports of the gas story's day naming its minister and places, with figures
+    of their own: none is a version of it, and together they make its names common."""
+    return [
+        article(
+            f"local{n}",
+            "en",
+            (
+                f"Varnavin tours Novorossiysk and Kazan sites, visit {n}",
+                [
+                    f"MOSCOW, March 12. Deputy Energy Minister Oleg Varnavin visited the port "
+                    f"of Novorossiysk and a plant in Kazan on his tour number {n}, where "
+                    f"{1000 + 37 * n} workers build {200 + 11 * n} new turbines for Egypt.",
+                ],
+            ),
+            2 + n / 10,
+        )
+        for n in range(size)
+    ]
+
+
+def links_of(store: Store) -> dict[tuple[str, str], tuple[float, list[tuple[str, float]]]]:
+    """Each link by its articles' URLs -> its score and evidence weights."""
+    rows = store.db.conn.execute(
+        "SELECT a1.url, a2.url, l.score, l.evidence FROM story_links l "
+        "JOIN articles a1 ON a1.id = l.left_id JOIN articles a2 ON a2.id = l.right_id"
+    )
+    return {
+        tuple(sorted((left, right))): (  # type: ignore[misc]
+            score,
+            sorted((e["key"], e["weight"]) for e in json.loads(evidence)),
+        )
+        for left, right, score, evidence in rows
+    }
+
+
+def test_a_link_is_judged_again_when_later_articles_make_its_names_common(
+    tmp_path: Path,
+) -> None:
+    pair = GAS[:2]
+    with save(tmp_path / "alone.db", pair) as store:
+        assert partition(store) == {frozenset(a.url for a in pair)}
+    # The day's other reports come after the pair was linked, or before: the same result.
+    with save(tmp_path / "after.db", [*pair, *crowd(12)]) as after:
+        with save(tmp_path / "before.db", [*crowd(12), *pair]) as before:
+            assert links_of(after) == links_of(before) == {}
+            assert partition(after) == partition(before)
+            assert {a.url for a in pair} not in partition(after)
+            assert after.consistency_problems() == []
+
+
+def test_links_and_their_evidence_do_not_depend_on_arrival_order(tmp_path: Path) -> None:
+    corpus = [item.article for item in story_set_corpus(STORY_HOLDOUT)]
+    orders = [
+        corpus,
+        corpus[::-1],
+        *(random.Random(seed).sample(corpus, len(corpus)) for seed in range(3)),
+    ]
+    with save(tmp_path / "listed.db", corpus) as store:
+        store.rebuild_index()
+        expected = links_of(store), partition(store)
+    assert len(expected[0]) >= 20
+    for number, order in enumerate(orders):
+        with save(tmp_path / f"{number}.db", order) as store:
+            assert (links_of(store), partition(store)) == expected, number
 
 
 def test_a_reprint_joins_the_cluster_and_keeps_the_story(tmp_path: Path) -> None:

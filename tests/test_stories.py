@@ -9,7 +9,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from crawler.core.evidence import figures, named_days, weekdays
-from crawler.core.stories import StoryText, judge, rarity, story_keys
+from crawler.core.stories import (
+    COUNT_STEPS,
+    MAX_CANDIDATE_FREQUENCY,
+    StoryText,
+    candidate_pair,
+    count_step,
+    crosses_step,
+    judge,
+    rarity,
+    story_keys,
+)
 
 T0 = datetime(2025, 3, 12, 9, 0, tzinfo=UTC)
 
@@ -170,6 +180,36 @@ def test_common_names_weigh_less() -> None:
     for key in a.keys:
         crowded[key] += 500
     assert judge(a, b, crowded) is None
+
+
+def test_counts_are_read_in_steps() -> None:
+    assert [count_step(n) for n in (1, 2, 3, 5, 6, 7, 33, 256, 257, 10_000)] == [
+        2,
+        2,
+        3,
+        6,
+        6,
+        8,
+        48,
+        256,
+        256,
+        256,
+    ]
+    # A count weighs differently only on passing a step, and not at all beyond the last.
+    assert [n for n in range(2, 400) if crosses_step(n)] == [s + 1 for s in COUNT_STEPS[:-1]]
+    assert MAX_CANDIDATE_FREQUENCY in COUNT_STEPS
+    # Within a step a key weighs the same: a pair judged at 5 articles holds at 6.
+    a, b = text(1, "ru", RU_GAS), text(2, "ar", AR_GAS, hours=1)
+    at = {n: judge(a, b, {k: n for k in frequencies(a, b)}) for n in (5, 6)}
+    assert at[5] is not None and at[5] == at[6]
+
+
+def test_a_pair_is_judged_when_it_shares_two_keys_that_find_candidates() -> None:
+    assert candidate_pair(["n:frnfn", "f:1.5e9"], {"n:frnfn": 3, "f:1.5e9": 2})
+    # Weekdays find nothing, and neither does a key of too many articles.
+    assert not candidate_pair(["n:frnfn", "d:wd3"], {"n:frnfn": 3, "d:wd3": 2})
+    assert not candidate_pair(["n:frnfn", "f:1.5e9"], {"n:frnfn": 3, "f:1.5e9": 33})
+    assert candidate_pair(["n:frnfn", "f:1.5e9"], {"n:frnfn": 3, "f:1.5e9": 32})
 
 
 def test_language_editions_of_one_page_count() -> None:

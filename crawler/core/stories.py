@@ -12,8 +12,9 @@ only what a translation keeps without translating anything (``crawler.core.evide
   the other's language, on the same site);
 * the time between them: translations follow within hours, rarely more than two days.
 
-Each shared key weighs by how rare it is among the articles of those days (``rarity``): a
-name every article mentions (a president, a capital) links nothing. A link needs both
+Each shared key weighs by how rare it is among the articles of the pair's days and the days
+around them (``rarity``, of the count read in steps: ``count_step``): a name every article
+mentions (a president, a capital) links nothing. A link needs both
 kinds of evidence: names (who and where) and something only this piece of news has (a
 figure, a date, the same wire, an edition). Names alone are what a second report of the
 same event also has; a figure or a wire alone is what a templated report also has. The
@@ -32,8 +33,9 @@ are shared by everything of that day and count for nothing.
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -68,6 +70,18 @@ MIN_LATE_FACT_SHARE = 0.75
 PRINT_FIGURES = 3
 PRINT_SHARE = 0.8
 PRINT_WEIGHT = 2.5
+
+#: A key's count is read in these steps (``count_step``): what it weighs, and whether it
+#: finds candidates, change only when its count passes one. Links decided on the counts
+#: of the moment are then judged again only when a new article moves one of their keys
+#: past a step, which is what keeps them independent of the order articles arrive in.
+COUNT_STEPS = (2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+_CROSSINGS = frozenset(step + 1 for step in COUNT_STEPS[:-1])
+#: A key more articles of those days have than this finds no candidates (it still weighs).
+#: One of ``COUNT_STEPS``.
+MAX_CANDIDATE_FREQUENCY = 32
+#: Least keys two articles share to be judged at all.
+MIN_SHARED_KEYS = 2
 
 EvidenceKind = Literal["name", "figure", "day", "weekday", "wire", "edition"]
 
@@ -176,6 +190,34 @@ def rarity(articles: int) -> float:
     return 1.0 / (1.0 + 0.5 * math.log2(max(articles, 2) / 2))
 
 
+def count_step(articles: int) -> int:
+    """The step of ``COUNT_STEPS`` a key's count is read as: the first at or above it.
+
+    Counts above the last step read as the last.
+    """
+    return COUNT_STEPS[min(bisect.bisect_left(COUNT_STEPS, articles), len(COUNT_STEPS) - 1)]
+
+
+def crosses_step(articles: int) -> bool:
+    """Whether a key's count reaching ``articles`` (from one less) changes what it weighs."""
+    return articles in _CROSSINGS
+
+
+def candidate_pair(shared: Iterable[str], frequency: Mapping[str, int]) -> bool:
+    """Whether two articles sharing ``shared`` keys are judged at all.
+
+    They share at least ``MIN_SHARED_KEYS`` keys that find candidates (not weekdays) and
+    that no more than ``MAX_CANDIDATE_FREQUENCY`` articles of their days have.
+    """
+    found = 0
+    for key in shared:
+        if finds_candidates(key) and frequency.get(key, 2) <= MAX_CANDIDATE_FREQUENCY:
+            found += 1
+            if found >= MIN_SHARED_KEYS:
+                return True
+    return False
+
+
 def _edition(a: StoryText, b: StoryText) -> bool:
     """Each page names the other's language among its editions, on one site."""
     same_site = a.outlet == b.outlet or not a.outlet or not b.outlet
@@ -237,8 +279,9 @@ def _figure_print(evidence: Sequence[Evidence], share: float | None) -> bool:
 def judge(a: StoryText, b: StoryText, frequency: Mapping[str, int]) -> StoryLink | None:
     """The link between ``a`` and ``b`` if they are one story in two languages, else None.
 
-    ``frequency`` counts, for each shared key, the articles of those days that have it
-    (both of these included); a key missing from it counts as the pair's alone.
+    ``frequency`` counts, for each shared key, the articles of the pair's days that have it
+    (both of these included); a key missing from it counts as the pair's alone. The result
+    changes only when a count passes one of ``COUNT_STEPS``.
     """
     if not a.language or not b.language or a.language == b.language:
         return None
@@ -262,7 +305,7 @@ def judge(a: StoryText, b: StoryText, frequency: Mapping[str, int]) -> StoryLink
     evidence: list[Evidence] = []
     for key in sorted(shared - commonplace):
         kind = kind_of(key)
-        weight = _KIND_WEIGHT[kind] * rarity(frequency.get(key, 2))
+        weight = _KIND_WEIGHT[kind] * rarity(count_step(frequency.get(key, 2)))
         if kind == "name" and len(key) <= 4:
             # Two consonants ("nt", "rs") are met by chance across scripts.
             weight /= 2
