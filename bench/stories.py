@@ -36,6 +36,7 @@ from crawler.core import dedup  # noqa: E402
 from storage import Store  # noqa: E402
 from tests.story_labels import (  # noqa: E402
     STORY_HOLDOUT,
+    STORY_HOLDOUT2,
     STORY_SET,
     StoryItem,
     StoryScore,
@@ -71,6 +72,8 @@ def corpora() -> dict[str, list[StoryItem]]:
         found["own trilingual set"] = story_set_corpus()
     if (STORY_HOLDOUT / "labels.json").exists():
         found["own held-out set"] = story_set_corpus(STORY_HOLDOUT)
+    if (STORY_HOLDOUT2 / "labels.json").exists():
+        found["own second held-out set"] = story_set_corpus(STORY_HOLDOUT2)
     found["demo site"] = demo_corpus()
     return found
 

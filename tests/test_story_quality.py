@@ -14,6 +14,7 @@ from bench.stories import stories_of
 from tests.conftest import DATA, SHARED, need_shared
 from tests.story_labels import (
     STORY_HOLDOUT,
+    STORY_HOLDOUT2,
     STORY_SET,
     StoryItem,
     crosslang_corpus,
@@ -29,16 +30,23 @@ FLOORS = {
     # Arabic outlet made one cluster (the template is all they share). The figure check of
     # reprint verification (``dedup.figures_agree``) parts them.
     "holdout": (1.0, 1.0, 0),
+    # Written after the rules were tuned on the sets above, measured blind once (0.786 in file
+    # order, 0.821 shuffled, before links stopped depending on arrival order): 22 of 28 pairs.
+    # The misses are in its README.
+    "holdout2": (1.0, 0.785, 0),
     "demo": (1.0, 1.0, 0),
 }
+
+
+FOLDERS = {"own": STORY_SET, "holdout": STORY_HOLDOUT, "holdout2": STORY_HOLDOUT2}
 
 
 def _corpus(name: str) -> list[StoryItem]:
     if name == "crosslang":
         need_shared(DATA / "crosslang")
         return crosslang_corpus(SHARED)
-    if name in ("own", "holdout"):
-        folder = STORY_SET if name == "own" else STORY_HOLDOUT
+    if name in FOLDERS:
+        folder = FOLDERS[name]
         if not (folder / "labels.json").exists():
             pytest.skip(f"no labelled set at {folder}")
         return story_set_corpus(folder)
