@@ -135,12 +135,14 @@ def test_a_link_is_judged_again_when_later_articles_make_its_names_common(
     with save(tmp_path / "alone.db", pair) as store:
         assert partition(store) == {frozenset(a.url for a in pair)}
     # The day's other reports come after the pair was linked, or before: the same result.
-    with save(tmp_path / "after.db", [*pair, *crowd(12)]) as after:
-        with save(tmp_path / "before.db", [*crowd(12), *pair]) as before:
-            assert links_of(after) == links_of(before) == {}
-            assert partition(after) == partition(before)
-            assert {a.url for a in pair} not in partition(after)
-            assert after.consistency_problems() == []
+    with (
+        save(tmp_path / "after.db", [*pair, *crowd(12)]) as after,
+        save(tmp_path / "before.db", [*crowd(12), *pair]) as before,
+    ):
+        assert links_of(after) == links_of(before) == {}
+        assert partition(after) == partition(before)
+        assert {a.url for a in pair} not in partition(after)
+        assert after.consistency_problems() == []
 
 
 def test_links_and_their_evidence_do_not_depend_on_arrival_order(tmp_path: Path) -> None:
