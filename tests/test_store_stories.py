@@ -120,7 +120,7 @@ def links_of(store: Store) -> dict[tuple[str, str], tuple[float, list[tuple[str,
         "JOIN articles a1 ON a1.id = l.left_id JOIN articles a2 ON a2.id = l.right_id"
     )
     return {
-        tuple(sorted((left, right))): (  # type: ignore[misc]
+        (min(left, right), max(left, right)): (
             score,
             sorted((e["key"], e["weight"]) for e in json.loads(evidence)),
         )
