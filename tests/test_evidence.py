@@ -50,10 +50,27 @@ def test_names_of_parallel_sentences_meet() -> None:
         ("около 15 000 человек", "15000"),
         ("about 15,000 people", "15000"),
         ("نحو ١٥٬٠٠٠ شخص", "15000"),
+        # Arabic goes on after the scale word: "71 thousand and 350".
+        ("до 71 350 рублей за тонну", "71350"),
+        ("to 71,350 roubles a tonne", "71350"),
+        ("إلى ٧١ ألفا و350 روبلا للطن", "71350"),
+        ("1,2 млрд долларов", "1.2e9"),
+        ("بلغت 1 مليار و200 مليون دولار", "1.2e9"),
+        # A number opening a word after "و" (and), "ب" (by), "ل" (for).
+        ("و٣٤٠ جريحا", "340"),
+        ("بـ 15 مليون", "15e6"),
     ],
 )
 def test_one_quantity_in_three_languages_has_one_key(text: str, key: str) -> None:
     assert key in quantities(text).values
+
+
+def test_a_compound_is_one_figure_and_a_word_is_no_clitic() -> None:
+    assert figures("٥ آلاف و٢٠ شخصا") == {"5020": "٥ آلاف و٢٠"}
+    # A bigger part after "و" is another figure, not the rest of this one.
+    assert set(figures("71 ألفا و2 مليون")) == {"71e3", "2e6"}
+    # Latin letters glued to a number stay a word.
+    assert figures("model b350 and l400") == {}
 
 
 def test_a_year_alone_is_kept_apart() -> None:

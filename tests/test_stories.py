@@ -139,6 +139,22 @@ def test_different_wires_are_two_reports() -> None:
     assert judge(a, b, frequencies(a, b)) is None
 
 
+def test_a_wire_relaying_another_is_its_story() -> None:
+    # RIA Novosti's Russian copy of a MENA report credits MENA in its lead.
+    title, (first, second) = RU_GAS
+    relayed = first.replace("/ТАСС/.", "— РИА Новости.")
+    ria = (title, [relayed.rstrip(".") + ", сообщило агентство MENA.", second])
+    original = text(1, "ar", AR_GAS, wire="mena")
+    relay = text(2, "ru", ria, wire="ria", hours=1)
+    link = judge(original, relay, frequencies(original, relay))
+    assert link is not None
+    # The two wires are no evidence of their own.
+    assert "wire" not in {e.kind for e in link.evidence}
+    # Without the credit, they are two agencies' reports.
+    own = text(2, "ru", (title, [relayed, second]), wire="ria", hours=1)
+    assert judge(original, own, frequencies(original, own)) is None
+
+
 def test_too_far_apart_in_time_is_not_one_story() -> None:
     a = text(1, "ru", RU_GAS)
     b = text(2, "ar", AR_GAS, hours=49)

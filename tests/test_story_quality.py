@@ -31,9 +31,10 @@ FLOORS = {
     # reprint verification (``dedup.figures_agree``) parts them.
     "holdout": (1.0, 1.0, 0),
     # Written after the rules were tuned on the sets above, measured blind once (0.786 in file
-    # order, 0.821 shuffled, before links stopped depending on arrival order): 22 of 28 pairs.
-    # The misses are in its README.
-    "holdout2": (1.0, 0.785, 0),
+    # order, 0.821 shuffled, before links stopped depending on arrival order). Arabic compound
+    # figures and relayed wires, two defects its misses showed, bring it to 25 of 28 pairs:
+    # no longer blind. The misses are in its README.
+    "holdout2": (1.0, 0.89, 0),
     "demo": (1.0, 1.0, 0),
 }
 

@@ -141,8 +141,15 @@ _OTHER_NUMERALS = re.compile("[\u0660-\u0669\u06f0-\u06f9\u066b\u066c\u00a0\u202
 _OTHER_DIGITS = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
 _NUMERALS = _DIGITS | _SEPARATORS
 # The look-ahead rules out a position that holds no digit in one test, before the
-# look-behind and the two branches are tried: a quarter off the pass over a body.
-_NUMBER = re.compile(r"(?=\d)(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+)(?:([.,])(\d+))?(?![\w])")
+# look-behind and the two branches are tried: a quarter off the pass over a body. A number
+# may open a word after an Arabic clitic ("و11", "ب20", "ل300": and, by, for).
+_NUMBER = re.compile(
+    r"(?=\d)(?:(?<![\w.,])|(?<=(?<!\w)[\u0648\u0628\u0644]))"
+    r"(\d{1,3}(?:[ ,.]\d{3})+|\d+)(?:([.,])(\d+))?(?![\w])"
+)
+# Arabic goes on after a scale word: "٧١ ألفا و350" is 71,350, "1 مليار و200 مليون" 1.2
+# billion ("ألفا" is "ألف" with its case ending).
+_AND_MORE = re.compile("[\u0627\u064b]*\\s*\u0648\\s*(?=\\d)")
 _SCALES = (
     (12, r"трлн|триллион\w*|trillion|tn|تريليون"),
     (9, r"млрд|миллиард\w*|billion|bn|مليار\w*|بليون"),
@@ -209,11 +216,39 @@ def _is_time_of_day(
     return mark == "." and len(whole) == 2 and whole[0] == "0" and len(fraction or "") == 2
 
 
+def _compound(text: str, position: int, value: float, power: int) -> tuple[str, int] | None:
+    """The key and end of an Arabic compound figure going on at ``position``, if one does.
+
+    ``value`` times ten to ``power`` was read before; "و" and a smaller part follow. A
+    compound of thousands is keyed as the whole number ("71350", as "71 350" is), a bigger
+    one in its scale ("1.2e9", as "1,2 млрд" is).
+    """
+    joint = _AND_MORE.match(text, position)
+    number = _NUMBER.match(text, joint.end()) if joint else None
+    if number is None or number.group(2):
+        return None
+    rest, end, rest_power = _number_value(number.group(1), None, None), number.end(), 0
+    suffix = _SUFFIX.match(text, end, end + 24)
+    if suffix and suffix.lastgroup == "pct":
+        return None  # "3.5 billion and 12 percent": two figures
+    if suffix:
+        rest_power, end = int(str(suffix.lastgroup)[1:]), suffix.end()
+    if rest_power >= power or rest * 10**rest_power >= 10**power:
+        return None
+    total = value * 10**power + rest * 10**rest_power
+    if power == 3:
+        return _key(total), end
+    return _key(total / 10**power) + f"e{power}", end
+
+
 def _quantity_matches(text: str) -> Iterator[tuple[str, bool, int, int]]:
     """(key, is a year, start, end) of each number of ``text``, with its scale word."""
     # The table maps one character to one, so spans are the printed text's.
     text = _replace_found(text, _OTHER_NUMERALS, _NUMERALS)
+    read_to = 0
     for match in _NUMBER.finditer(text):
+        if match.start() < read_to:
+            continue  # the smaller part of a compound figure
         whole, mark, fraction = match.groups()
         if _is_time_of_day(text, match.start(), match.end(), whole, mark, fraction):
             continue
@@ -221,6 +256,12 @@ def _quantity_matches(text: str) -> Iterator[tuple[str, bool, int, int]]:
         suffix = _SUFFIX.match(text, match.end(), match.end() + 24)
         if suffix:
             kind = suffix.lastgroup
+            if kind != "pct" and (
+                compound := _compound(text, suffix.end(), value, int(str(kind)[1:]))
+            ):
+                read_to = compound[1]
+                yield compound[0], False, match.start(), compound[1]
+                continue
             mark_text = "%" if kind == "pct" else str(kind)
             yield _key(value) + mark_text, False, match.start(), suffix.end()
         elif not mark and len(whole) == 4 and 1900 <= value <= 2100:

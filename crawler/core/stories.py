@@ -34,6 +34,7 @@ are shared by everything of that day and count for nothing.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ from crawler.core.evidence import (
     skeleton,
     weekdays,
 )
-from crawler.core.wire import house_of
+from crawler.core.wire import agency_from_name, house_of
 
 #: How much of the body (after the headline) names are read from, in characters.
 LEAD_CHARS = 800
@@ -248,6 +249,33 @@ def _other_houses(a: str | None, b: str | None) -> bool:
     return bool(a and b and house_of(a) != house_of(b))
 
 
+@functools.lru_cache(maxsize=4096)
+def _agency_named(word: str) -> str | None:
+    return agency_from_name(word)
+
+
+def _names_agency(text: StoryText, agency: str) -> bool:
+    """Whether ``text`` names ``agency`` (or its house) in its headline or lead.
+
+    An agency that relays another's report credits it ("сообщило агентство MENA"): its
+    copy is the other's story, whatever wire its own dateline gives.
+    """
+    house = house_of(agency)
+    return any(
+        key.startswith("n:")
+        and (found := _agency_named(word)) is not None
+        and house_of(found) == house
+        for key, word in text.keys.items()
+    )
+
+
+def _two_reports(a: StoryText, b: StoryText) -> bool:
+    """They credit wires of different houses, and neither relays the other's."""
+    if not _other_houses(a.wire_agency, b.wire_agency):
+        return False
+    return not (_names_agency(a, str(b.wire_agency)) or _names_agency(b, str(a.wire_agency)))
+
+
 def _figures(keys: Mapping[str, str]) -> set[str]:
     return {k for k in keys if k.startswith(_PREFIX["figure"])}
 
@@ -290,7 +318,7 @@ def judge(a: StoryText, b: StoryText, frequency: Mapping[str, int]) -> StoryLink
     gap = gap_seconds(a, b)
     if gap is None or gap > MAX_GAP.total_seconds():
         return None
-    if _other_houses(a.wire_agency, b.wire_agency):
+    if _two_reports(a, b):
         return None
     shared = a.keys.keys() & b.keys.keys()
     commonplace = _commonplace(a, b)
@@ -310,7 +338,7 @@ def judge(a: StoryText, b: StoryText, frequency: Mapping[str, int]) -> StoryLink
             # Two consonants ("nt", "rs") are met by chance across scripts.
             weight /= 2
         evidence.append(Evidence(kind, key, a.keys[key], b.keys[key], round(weight, 3)))
-    if a.wire_agency and b.wire_agency:
+    if a.wire_agency and b.wire_agency and not _other_houses(a.wire_agency, b.wire_agency):
         key = f"w:{house_of(a.wire_agency)}"
         evidence.append(Evidence("wire", key, a.wire_agency, b.wire_agency, _KIND_WEIGHT["wire"]))
     if _edition(a, b):
