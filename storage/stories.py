@@ -40,7 +40,7 @@ from crawler.core.stories import (
 )
 
 #: Days either side of an article searched for its other-language versions. A pair's keys
-#: are counted over its days and this many either side (``_pair_counts``).
+#: are counted over its days and this many either side (``_judged``).
 WINDOW_DAYS = MAX_GAP.days
 #: Days of evidence keys a writer holds in memory, the most recently used. A new article
 #: reads the days up to ``3 * WINDOW_DAYS`` either side of its own (``_recheck``).
@@ -404,8 +404,8 @@ class StoryIndex:
         article stored since in those days adds to the counts of the keys it shares,
         and a key weighs differently only past a step (``COUNT_STEPS``). Counts only
         grow, so a link can only weaken: those that no longer hold are deleted and
-        returned (article id pairs), the others are written again with their new
-        weights. Every link then is what judging it on today's counts would give, in
+        returned (article id pairs), the others are written again where their weights
+        changed. Every link then is what judging it on today's counts would give, in
         whatever order the articles came.
         """
         if not day:

@@ -27,8 +27,9 @@ news (two statements of one minister on one day). Beyond ``CLOSE_GAP`` most of t
 text's facts (figures, days named with their month) must already be in the earlier one:
 a late translation carries the original's facts, a follow-up brings its own. Two articles
 crediting different agencies are two reports, unless the agencies are one house (RIA
-Novosti and Sputnik). The day an article is published (its dateline) and its wire's name
-are shared by everything of that day and count for nothing.
+Novosti and Sputnik) or one names the other's agency (it relays its report). The day an
+article is published (its dateline) and its wire's name are shared by everything of that
+day and count for nothing.
 """
 
 from __future__ import annotations
