@@ -230,24 +230,29 @@ class StoryIndex:
         )
         return [article_id for pair in rows for article_id in pair]
 
-    def _mark_linked(self, article_ids: Iterable[int]) -> None:
-        """Hold the keys of these articles (those of the days held) among the linked."""
-        days = self._article_days
-        new = sorted({i for i in article_ids if i in days and i not in self._linked})
-        if not new:
-            return
-        for article_id, keys in self.conn.execute(
-            f"SELECT article_id, keys FROM story_texts WHERE article_id IN "
-            f"({','.join('?' * len(new))})",
-            new,
-        ):
-            self._linked.add(article_id)
-            _post(self._days[days[article_id]].linked, article_id, json.loads(keys))
+    def _mark_linked(
+        self, article_ids: Iterable[int], known: Mapping[int, Iterable[str]] | None = None
+    ) -> None:
+        """Hold the keys of these articles (those of the days held) among the linked.
 
-    def _window(self, day: int) -> list[_Day]:
-        """The days around ``day`` that hold articles, read from the store where not held."""
-        span = self._span(day - WINDOW_DAYS, day + WINDOW_DAYS)
-        return [held for held in span.values() if held.articles]
+        Keys in ``known`` (article id -> its keys) are taken from there, the others read.
+        """
+        days = self._article_days
+        new = {i for i in article_ids if i in days and i not in self._linked}
+        found = [(i, keys) for i, keys in (known or {}).items() if i in new]
+        unread = sorted(new.difference(known or ()))
+        if unread:
+            found += [
+                (article_id, json.loads(keys))
+                for article_id, keys in self.conn.execute(
+                    f"SELECT article_id, keys FROM story_texts WHERE article_id IN "
+                    f"({','.join('?' * len(unread))})",
+                    unread,
+                )
+            ]
+        for article_id, keys in found:
+            self._linked.add(article_id)
+            _post(self._days[days[article_id]].linked, article_id, keys)
 
     def _hold(
         self, held: _Day, article_id: int, day: int, language: str | None, keys: Iterable[str]
@@ -372,15 +377,20 @@ class StoryIndex:
             return []
         span = self._span(day - 2 * WINDOW_DAYS, day + 2 * WINDOW_DAYS)
         links = []
+        keys_of = {text.article_id: text.keys}
         for other in self._stored_texts(self._look_up(text, day, span)):
             link = self._judged(text, other, span)
             if link is not None:
                 links.append(link)
-        self._write_links(links)
+                keys_of[other.article_id] = other.keys
+        self._write_links(links, keys_of)
         return links
 
-    def _write_links(self, links: Sequence[StoryLink]) -> None:
-        self._mark_linked(i for link in links for i in (link.left_id, link.right_id))
+    def _write_links(
+        self, links: Sequence[StoryLink], keys_of: Mapping[int, Mapping[str, str]]
+    ) -> None:
+        """Write ``links``; ``keys_of`` holds the keys of their articles (by article id)."""
+        self._mark_linked((i for link in links for i in (link.left_id, link.right_id)), keys_of)
         self.conn.executemany(
             "INSERT OR REPLACE INTO story_links (left_id, right_id, score, gap_seconds, "
             "evidence, linked_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -477,7 +487,7 @@ class StoryIndex:
         self.conn.executemany(
             "DELETE FROM story_links WHERE left_id = ? AND right_id = ?", unlinked
         )
-        self._write_links(changed)
+        self._write_links(changed, {i: t.keys for i, t in texts.items()})
         return unlinked
 
     # -- story ids --------------------------------------------------------------------

@@ -17,7 +17,7 @@ from crawler.core.items import Article, Block
 from storage import Store
 from storage.migrations import migrations
 from storage.queries import get_cluster, list_stories, story_links
-from storage.stories import StoryIndex
+from storage.stories import WINDOW_DAYS, StoryIndex
 from tests.conftest import DATA, SEED_FILE, need_shared
 from tests.story_labels import STORY_HOLDOUT, story_set_corpus
 from tests.test_stories import AR_GAS, EN_GAS, EN_OTHER_STATEMENT, RU_GAS
@@ -218,7 +218,8 @@ def test_each_article_is_one_row_and_the_keys_stay_queryable_by_day(tmp_path: Pa
 
 def held_keys(index: StoryIndex, day: int) -> list[dict[str, list[int]]]:
     """What ``index`` holds of the days around ``day``."""
-    return [held.postings for held in index._window(day)]
+    span = index._span(day - WINDOW_DAYS, day + WINDOW_DAYS)
+    return [held.postings for held in span.values() if held.articles]
 
 
 def test_a_writer_hears_of_what_another_writer_stored(tmp_path: Path) -> None:
