@@ -21,12 +21,13 @@ from twisted.python.failure import Failure
 
 from crawler.core.clock import Clock, SystemClock, clock_from_spec
 from crawler.core.errors import FeedError, WirecrawlError
-from crawler.core.extract import ExtractOptions, article_from_entry, extract
+from crawler.core.extract import ExtractOptions, article_from_entry
 from crawler.core.feeds import FeedParseError, parse_feed
 from crawler.core.items import Feed, FeedEntry, FetchRecord
 from crawler.core.storetype import CrawlStore, FeedState
 from crawler.core.urls import canonical_url, outlet_of, resolve_canonical
 from crawler.glue import polling
+from crawler.glue.extraction import ExtractionPool, extract_page
 from crawler.glue.pipelines import Fetched, store_for
 from crawler.glue.safety import RefusedRequest
 
@@ -138,6 +139,8 @@ class PollingSpider(scrapy.Spider):
         #: Article pages one feed may have requested in this pass (WIRECRAWL_MAX_PAGES_PER_POLL).
         self.max_pages = 500
         self._pages_taken: dict[int, int] = {}
+        #: Where article pages are extracted (worker processes, or this one).
+        self.extraction = ExtractionPool(0)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PollingSpider:
@@ -145,6 +148,9 @@ class PollingSpider(scrapy.Spider):
         spider.store, spider.runs = cls.open_state(crawler)
         spider.clock = clock_from_spec(crawler.settings.get("WIRECRAWL_CLOCK"))
         spider.max_pages = crawler.settings.getint("WIRECRAWL_MAX_PAGES_PER_POLL", 500)
+        spider.extraction = ExtractionPool.from_crawler(crawler)
+        # The workers' imports overlap the crawl's first requests.
+        spider.extraction.start()
         crawler.signals.connect(spider.finish_run, signal=scrapy.signals.spider_closed)
         return spider
 
@@ -204,15 +210,18 @@ class PollingSpider(scrapy.Spider):
             },
         )
 
-    def read(self, response: Response, feed: Feed) -> Listing:
-        """What one fetched document of this spider's kind lists; raises ``FeedError``."""
+    async def read(self, response: Response, feed: Feed) -> Listing:
+        """What one fetched document of this spider's kind lists; raises ``FeedError``.
+
+        The parse itself goes to ``self.extraction`` (a worker process when there are any).
+        """
         raise NotImplementedError
 
     def read_error_outcome(self, error: FeedError) -> str:
         """The fetch outcome of a document ``read`` refused (``feed_html``, ``feed_parse`` ...)."""
         return f"feed_{getattr(error, 'kind', 'parse')}"
 
-    def parse_feed(self, response: Response) -> Iterator[Any]:
+    async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
         """One polled document: its status, whether it changed, its entries, the record.
 
         The same for every kind of polled document; ``read`` is what differs. A
@@ -248,12 +257,13 @@ class PollingSpider(scrapy.Spider):
             )
             return
         try:
-            listing = self.read(response, feed)
+            listing = await self.read(response, feed)
         except FeedError as exc:
             if not part:
                 self._record(feed, response, outcome=self.read_error_outcome(exc), error=str(exc))
             return
-        yield from listing.parts
+        for request in listing.parts:
+            yield request
         entries = [e for e in listing.entries if e.entry_id]
         new_ids = self.store.new_entries(feed.feed_id, [(e.entry_id, e.link) for e in entries])
         todo = []
@@ -417,13 +427,21 @@ class PollingSpider(scrapy.Spider):
             )
         )
 
-    def parse_article(self, response: Response, entry: FeedEntry, feed: Feed) -> Iterator[Any]:
+    async def parse_article(
+        self, response: Response, entry: FeedEntry, feed: Feed
+    ) -> AsyncIterator[Any]:
         self.figures["pages_fetched"] += 1
         now = self.clock.now()
         options = ExtractOptions(fetched_at=now, language_hint=feed.language)
         try:
-            article = extract(
-                response.body, response.url, options, headers=headers_of(response), feed_entry=entry
+            page = await self.extraction.run(
+                extract_page,
+                response.body,
+                response.url,
+                options,
+                headers_of(response),
+                entry,
+                self.extraction.dedup_params,
             )
         except WirecrawlError as exc:
             self._log_page(
@@ -432,12 +450,14 @@ class PollingSpider(scrapy.Spider):
             fallback = list(self._from_entry(entry, feed, now))
             if not fallback:
                 self.store.settle_entry(feed.feed_id, entry.entry_id, "failed")
-            yield from fallback
+            for item in fallback:
+                yield item
             return
+        article = page.article
         url = canonical_url(resolve_canonical(response.url, article.url or response.url))
         article = replace(article, url=url, outlet=outlet_of(url), fetched_at=now)
         self._log_page(response.url, feed, response.status, "ok", response=response)
-        yield Fetched(article, feed.feed_id, entry.entry_id, "page")
+        yield Fetched(article, feed.feed_id, entry.entry_id, "page", page.text, page.story_keys)
 
     def article_failed(self, failure: Failure) -> Iterator[Any]:
         entry: FeedEntry = _request_of(failure).cb_kwargs["entry"]

@@ -21,8 +21,10 @@ class FeedsSpider(PollingSpider):
     name = "feeds"
     kind = "feed"
 
-    def read(self, response: Response, feed: Feed) -> Listing:
-        parsed = parse_feed(response.body, response.url, headers_of(response))
+    async def read(self, response: Response, feed: Feed) -> Listing:
+        parsed = await self.extraction.run(
+            parse_feed, response.body, response.url, headers_of(response)
+        )
         return Listing(
             entries=parsed.entries,
             items=len(parsed.entries),

@@ -24,8 +24,8 @@ class SitemapsSpider(PollingSpider):
     name = "sitemaps"
     kind = "sitemap"
 
-    def read(self, response: Response, feed: Feed) -> Listing:
-        sitemap = parse_sitemap(response.body, response.url)
+    async def read(self, response: Response, feed: Feed) -> Listing:
+        sitemap = await self.extraction.run(parse_sitemap, response.body, response.url)
         parts = []
         for url in sitemap.sitemaps[:MAX_CHILD_SITEMAPS]:
             # A child of an index is fetched whole: its validators are not the index's.

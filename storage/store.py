@@ -469,12 +469,14 @@ class Store:
         *,
         feed_id: int | None = None,
         prepared: PreparedText | None = None,
+        story_keys: Mapping[str, str] | None = None,
     ) -> SaveResult:
         """Store ``article`` and decide its reprint cluster, in one transaction.
 
         Nothing happens when a record with the same key is there already.
-        ``prepared`` is the article's body folded for dedup; pass it when it was
-        computed outside (it is CPU work that need not hold the write lock).
+        ``prepared`` is the article's body folded for dedup, and ``story_keys``
+        its ``crawler.core.stories.story_keys``; pass them when they were computed
+        outside (CPU work that need not hold the write lock).
         """
         paragraphs = [b.text for b in article.body]
         if prepared is None:
@@ -512,7 +514,7 @@ class Store:
             marks = ", ".join("?" for _ in row)
             conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", list(row.values()))
             outcome = self.index.complete(article_id, plan, row)
-            update = self.stories.add(article_id, article.title, paragraphs, row)
+            update = self.stories.add(article_id, article.title, paragraphs, row, story_keys)
             touched = self.index.touched_clusters
             if update.unlinked:
                 touched.update(self.stories.clusters_of(update.unlinked))

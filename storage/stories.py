@@ -269,14 +269,17 @@ class StoryIndex:
         title: str,
         paragraphs: Sequence[str],
         row: Mapping[str, object],
+        keys: Mapping[str, str] | None = None,
     ) -> StoryUpdate:
         """Store the article's evidence keys, link it to its other-language versions, and
         judge again the links its keys weakened.
 
         ``row`` holds the article's stored columns (language, outlet, wire_agency,
-        alternates, time_utc).
+        alternates, time_utc); ``keys`` are ``story_keys(title, paragraphs)`` when the
+        caller has them already.
         """
-        keys = story_keys(title, paragraphs)
+        if keys is None:
+            keys = story_keys(title, paragraphs)
         text = self._story_text(article_id, keys, row)
         day = day_number(str(row.get("time_utc") or ""))
         self._catch_up()

@@ -259,3 +259,47 @@ def test_scrapy_crawl_feeds_uses_the_same_pipelines(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert rows(db, "SELECT title, cluster_id IS NOT NULL FROM articles") == [("Plain story", 1)]
     assert rows(db, "SELECT status, articles_new FROM crawl_runs") == [("finished", 1)]
+
+
+def _stored(db: Path) -> tuple[set[tuple], set[frozenset[str]], set[frozenset[str]]]:
+    """The stored records, the clusters and the stories of a store, by article key."""
+    records = set(
+        rows(
+            db,
+            "SELECT key, title, body, published_at, published_source, language, wire_agency, "
+            "attribution, authors, word_count FROM articles",
+        )
+    )
+
+    def groups(sql: str) -> set[frozenset[str]]:
+        by: dict[int, set[str]] = {}
+        for group, key in rows(db, sql):
+            by.setdefault(group, set()).add(key)
+        return {frozenset(keys) for keys in by.values()}
+
+    clusters = groups("SELECT cluster_id, key FROM articles")
+    stories = groups(
+        "SELECT c.story_id, a.key FROM articles a JOIN clusters c ON c.id = a.cluster_id"
+    )
+    return records, clusters, stories
+
+
+def test_a_crawl_with_extraction_workers_stores_what_one_without_stores(tmp_path: Path) -> None:
+    stores = {}
+    with DemoSite() as site:
+        urls = [f.url for f in site.feeds()]
+        for processes in ("0", "2"):
+            db = tmp_path / f"workers-{processes}.db"
+            summary = crawl(
+                db, site.proxy_url, *urls, extra=("-s", f"WIRECRAWL_EXTRACT_PROCESSES={processes}")
+            )
+            assert summary["articles_new"] == 59
+            assert summary["errors"] == 0
+            stores[processes] = _stored(db)
+    in_process, in_workers = stores["0"], stores["2"]
+    assert in_workers[0] == in_process[0]
+    assert in_workers[1] == in_process[1]
+    assert in_workers[2] == in_process[2]
+    # The demo site has reprints and translations: both levels were decided.
+    assert any(len(c) > 1 for c in in_workers[1])
+    assert any(len(s) > 1 for s in in_workers[2])

@@ -20,6 +20,7 @@ from scrapy.utils.misc import is_generator_with_return_value
 
 import spiders
 from crawler.glue import settings
+from spiders.base import PollingSpider
 
 
 def _spider_generators() -> Iterator[tuple[str, Callable[..., Any]]]:
@@ -41,7 +42,13 @@ def test_the_crawl_turns_the_per_response_check_off() -> None:
 
 def test_the_spiders_callbacks_are_found() -> None:
     names = {name.rsplit(".", 1)[1] for name in GENERATORS}
-    assert {"parse_feed", "parse_article", "parse_listing"} <= names
+    assert {"parse_article", "parse_listing"} <= names  # the islworld spider's
+
+
+def test_the_polling_callbacks_are_async_generators() -> None:
+    # They wait on the extraction workers; an async generator cannot return a value.
+    assert inspect.isasyncgenfunction(PollingSpider.parse_feed)
+    assert inspect.isasyncgenfunction(PollingSpider.parse_article)
 
 
 @pytest.mark.parametrize("name", sorted(GENERATORS))

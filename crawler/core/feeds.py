@@ -92,6 +92,10 @@ class FeedParseError(FeedError):
         #: The feed URL the response came from, when known.
         self.url = url
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt with its own arguments when it crosses a process (crawler.glue.extraction).
+        return (type(self), (str(self), self.kind, self.url))
+
 
 #: Paths where sites commonly serve their feed, for callers to try (joined to the site's root)
 #: when a page advertises none: generic names first, then those of particular platforms

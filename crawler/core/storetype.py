@@ -14,7 +14,7 @@ store writer. mypy checks both against the protocols.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -110,7 +110,12 @@ class CrawlStore(FeedState, Protocol):
         ...
 
     def save_article(
-        self, article: Article, *, feed_id: int | None = None, prepared: PreparedText | None = None
+        self,
+        article: Article,
+        *,
+        feed_id: int | None = None,
+        prepared: PreparedText | None = None,
+        story_keys: Mapping[str, str] | None = None,
     ) -> SaveResult:
         """Write one article with its reprint decision, in one transaction."""
         ...

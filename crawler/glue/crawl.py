@@ -30,6 +30,7 @@ from scrapy.utils.log import configure_logging
 from scrapy.utils.reactor import install_reactor
 
 from crawler.core.clock import Clock, SystemClock
+from crawler.glue.extraction import shared_pool
 from storage import Store, queries
 
 logger = logging.getLogger("wirecrawl.run")
@@ -241,7 +242,8 @@ def run_crawl(
     async def main() -> None:
         await service.one_pass(feed_urls or None)
 
-    _run_reactor(service, main, handle_signals=True)
+    with shared_pool(service.settings.get("WIRECRAWL_EXTRACT_PROCESSES")):
+        _run_reactor(service, main, handle_signals=True)
     if service.runs:
         return service.runs[-1]
     due = service.next_due()
@@ -277,5 +279,6 @@ def serve(
     async def main() -> None:
         await service.serve(once=once, max_passes=max_passes)
 
-    _run_reactor(service, main, handle_signals=True)
+    with shared_pool(service.settings.get("WIRECRAWL_EXTRACT_PROCESSES")):
+        _run_reactor(service, main, handle_signals=True)
     return service

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from crawler.core import dedup
 from crawler.core.dedup import PreparedText
 from crawler.core.items import Article
 from crawler.core.storetype import CrawlStore, SaveResult
+from crawler.glue.extraction import ExtractionPool
 from storage import Store
 
 _STORE_ATTRIBUTE = "_wirecrawl_store"
@@ -50,6 +52,10 @@ class Fetched:
     entry_id: str = ""
     #: ``page`` when extracted from its page, ``feed`` when built from the feed's own text.
     source: str = "page"
+    #: The body folded and hashed for the reprint index, when made where it was extracted.
+    text: PreparedText | None = None
+    #: Its story evidence keys, when read where it was extracted.
+    story_keys: Mapping[str, str] | None = None
 
     def __repr__(self) -> str:
         # Scrapy logs items it drops or fails on; a whole article body is noise there.
@@ -86,11 +92,16 @@ class DedupPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
-        return cls(store_for(crawler).params)
+        params = store_for(crawler).params
+        # Pages are then folded and hashed where they are extracted, off the crawl's thread.
+        ExtractionPool.from_crawler(crawler).dedup_params = params
+        return cls(params)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Fetched):
             return item
+        if item.text is not None:
+            return Prepared(item, item.text)
         return Prepared(item, dedup.prepare([b.text for b in item.article.body], self.params))
 
 
@@ -144,7 +155,10 @@ class StorePipeline:
             # The article and its feed entry's state are stored together.
             with self.store.transaction():
                 result = self.store.save_article(
-                    fetched.article, feed_id=fetched.feed_id, prepared=item.text
+                    fetched.article,
+                    feed_id=fetched.feed_id,
+                    prepared=item.text,
+                    story_keys=fetched.story_keys,
                 )
                 if fetched.feed_id is not None and fetched.entry_id:
                     if result.created:

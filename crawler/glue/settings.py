@@ -70,6 +70,10 @@ WIRECRAWL_WRITE_GROUP_ARTICLES = 100
 #: ... and at most this many seconds after the group's first article: readers see an
 #: article that late at most, and a kill -9 loses no more.
 WIRECRAWL_WRITE_GROUP_SECONDS = 0.5
+#: Worker processes that extract article pages beside the crawl's own (``auto``: one
+#: fewer than the usable CPUs, at most 4; 0 extracts in the crawl's process). See
+#: crawler/glue/extraction.py.
+WIRECRAWL_EXTRACT_PROCESSES = os.environ.get("WIRECRAWL_EXTRACT_PROCESSES", "auto")
 COOKIES_ENABLED = False
 # Scrapy re-reads and parses a callback's source on every response to warn of a
 # generator that returns a value (its cache is keyed by the bound method, new per
