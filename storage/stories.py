@@ -10,9 +10,10 @@ days that moves a shared key's count past a step judges the pair again (``_reche
 the links are those of today's counts whatever order the articles came in.
 
 The inverted index (key -> the articles of a day that have it) is held in memory for the
-days a writer links (``HELD_DAYS``), read from ``story_texts`` by day the first time one is
-needed. Writing an article is then one row, whatever its number of keys, and finding its
-candidates and its keys' rarity is a few dictionary lookups per key and day. The cost per
+days a writer links (``HELD_DAYS`` at least, more up to ``HELD_ARTICLES``), read from
+``story_texts`` by day the first time one is needed. Writing an article is then one row,
+whatever its number of keys, and finding its candidates and its keys' rarity is a few
+dictionary lookups per key and day. The cost per
 article depends on the window of days, not on the store's size.
 """
 
@@ -42,9 +43,13 @@ from crawler.core.stories import (
 #: Days either side of an article searched for its other-language versions. A pair's keys
 #: are counted over its days and this many either side (``_judged``).
 WINDOW_DAYS = MAX_GAP.days
-#: Days of evidence keys a writer holds in memory, the most recently used. A new article
-#: reads the days up to ``3 * WINDOW_DAYS`` either side of its own (``_recheck``).
+#: Days of evidence keys a writer holds in memory at least, the most recently used. A new
+#: article reads the days up to ``3 * WINDOW_DAYS`` either side of its own (``_recheck``).
 HELD_DAYS = 4 * (2 * WINDOW_DAYS + 1)
+#: More days are held while they hold no more articles than this (a few hundred MiB): a
+#: first crawl of feeds reaching weeks back brings its articles in no order of days, and
+#: with only ``HELD_DAYS`` held it read the same days from the store again and again.
+HELD_ARTICLES = 200_000
 #: Candidates judged per article, those sharing the most keys first. The one bound that can
 #: make a link depend on arrival order: an article with more candidates than this is
 #: judged against those it shares most with when it arrives.
@@ -211,7 +216,7 @@ class StoryIndex:
                 self._days.move_to_end(number)
             span[number] = held
         # The span was just moved to the end: only days outside it are let go.
-        while len(self._days) > HELD_DAYS:
+        while len(self._days) > HELD_DAYS and len(self._article_days) > HELD_ARTICLES:
             _, gone = self._days.popitem(last=False)
             for article_id in gone.articles:
                 self._languages.pop(article_id, None)

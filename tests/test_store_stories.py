@@ -17,7 +17,7 @@ from crawler.core.items import Article, Block
 from storage import Store
 from storage.migrations import migrations
 from storage.queries import get_cluster, list_stories, story_links
-from storage.stories import WINDOW_DAYS, StoryIndex
+from storage.stories import HELD_DAYS, WINDOW_DAYS, StoryIndex
 from tests.conftest import DATA, SEED_FILE, need_shared
 from tests.story_labels import STORY_HOLDOUT, story_set_corpus
 from tests.test_stories import AR_GAS, EN_GAS, EN_OTHER_STATEMENT, RU_GAS
@@ -380,3 +380,35 @@ def test_cluster_page_shows_the_other_languages_side_by_side(tmp_path: Path) -> 
     assert "name: Варнавин = فارنافين" in html
     assert "after this cluster" in html
     assert EN_OTHER_STATEMENT[0] not in html
+
+
+def test_a_crawl_reaching_weeks_back_reads_each_day_once(tmp_path: Path) -> None:
+    # Feeds list their items by outlet, not by day: a first crawl brings weeks of
+    # articles in no order of days, more days than HELD_DAYS.
+    days = HELD_DAYS * 2
+    articles = [
+        article(f"outlet{n % 7}", "en", (f"Report {n} of the harbour", story_lines(n)), 24.0 * d)
+        for n, d in enumerate(list(range(days)) * 3)
+    ]
+    random.Random(5).shuffle(articles)
+    reads: list[str] = []
+    with Store.open(tmp_path / "weeks.db") as store:
+        store.db.conn.set_trace_callback(
+            lambda sql: reads.append(sql) if "FROM story_texts WHERE day = " in sql else None
+        )
+        for item in articles:
+            store.save_article(item)
+        store.db.conn.set_trace_callback(None)
+    # Each day of the span, and the window around it, once: none is read again.
+    read_days = [sql.rsplit("=", 1)[1].strip() for sql in reads]
+    assert len(read_days) == len(set(read_days))
+    assert len(read_days) <= days + 6 * WINDOW_DAYS
+
+
+def story_lines(n: int) -> list[str]:
+    return [
+        f"The harbour board met for the {n}th time and approved dredging of berth {n % 13}, "
+        f"the board's chairman told reporters after a meeting that lasted {n % 5 + 2} hours.",
+        f"Work on the berth is to begin within {n % 9 + 1} weeks and cost about {n * 7} "
+        "thousand, according to the board's statement published on its website.",
+    ]
