@@ -13,8 +13,8 @@ The inverted index (key -> the articles of a day that have it) is held in memory
 days a writer links (``HELD_DAYS`` at least, more up to ``HELD_ARTICLES``), read from
 ``story_texts`` by day the first time one is needed. Writing an article is then one row,
 whatever its number of keys, and finding its candidates and its keys' rarity is a few
-dictionary lookups per key and day. The cost per
-article depends on the window of days, not on the store's size.
+dictionary lookups per key and day. The cost per article depends on the window of days,
+not on the store's size.
 """
 
 from __future__ import annotations
