@@ -1,25 +1,27 @@
-"""Article extraction in worker processes, beside the crawl's own.
+"""Article extraction, feed parsing and dedup folding in worker processes, beside the crawl's.
 
 Extraction (``crawler.core.extract.extract``) is pure CPU work on one page and
-about two fifths of a crawl; the rest (Scrapy, feeds, dedup, the store) runs on
-the crawl's one thread. With ``WIRECRAWL_EXTRACT_PROCESSES`` = N > 0 the pages
-go to N worker processes and the crawl thread goes on with other responses
-meanwhile. The default (``auto``) is one fewer than the CPUs this process may
-use, at most four; 0 extracts in the crawl's process, as on a one-CPU machine.
+about two fifths of a crawl; the rest (Scrapy, dedup, the store) runs on the
+crawl's one thread. With ``WIRECRAWL_EXTRACT_PROCESSES`` = N > 0 such work goes
+to N worker processes and the crawl thread goes on with other responses
+meanwhile: article pages (``extract_page``, which also folds, hashes and signs
+the body and reads its story keys when the dedup pipeline asks), feeds and
+sitemaps. The default (``auto``) is one fewer than the CPUs this process may
+use, at most four; 0 does it all in the crawl's process, as on a one-CPU machine.
 
-A worker is ``python -m crawler.glue.extraction``: it reads pickled pages from
-its stdin and writes pickled articles (or the error ``extract`` raised) to its
-stdout, one length-prefixed frame each. It imports the extraction code only,
-not the crawl's main module, and leaves when its stdin closes: when the crawl
-closes the pool, and when the crawl's process is gone (a kill -9 closes the
-pipe too). Workers ignore SIGINT and SIGTERM, which are the crawl's to act on:
-it finishes the pages in flight, then closes the pool and waits for the
-workers, so their CPU time is counted in the crawl's.
+A worker is ``python -m crawler.glue.extraction``: it reads pickled calls of
+module-level functions from its stdin and writes their pickled results (or the
+error raised) to its stdout, one length-prefixed frame each. It imports the
+extraction code only, not the crawl's main module, and leaves when its stdin
+closes: when the crawl closes the pool, and when the crawl's process is gone (a
+kill -9 closes the pipe too). Workers ignore SIGINT and SIGTERM, which are the
+crawl's to act on: it finishes the pages in flight, then closes the pool and
+waits for the workers, so their CPU time is counted in the crawl's.
 
 What a page gives does not depend on where it was extracted: the worker runs the
 same function on the same bytes. A worker that dies (killed, out of memory)
-loses no page: its pages are extracted in the crawl's process instead, and a
-new worker takes its place for the next ones.
+loses no page: its calls are run in the crawl's process instead, and a new
+worker takes its place for the next ones.
 """
 
 from __future__ import annotations
