@@ -240,7 +240,7 @@ class _Worker:
 
 
 class ExtractionPool:
-    """Extracts pages in worker processes (or in this one with no workers)."""
+    """Runs pure work on fetched bodies in worker processes (or here with no workers)."""
 
     def __init__(self, processes: int) -> None:
         #: Worker processes; 0 extracts in the calling process.
@@ -294,9 +294,9 @@ class ExtractionPool:
     async def run(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """``function(*args, **kwargs)`` in a worker when there are any, else here.
 
-        ``function`` is a module-level function of ``crawler.core`` (the worker imports
-        it by name); what it raises is raised here. Used for ``extract`` and
-        ``parse_feed``, pure work on one fetched body.
+        ``function`` is a module-level function (the worker imports it by name); what it
+        raises is raised here. Used for ``extract_page``, ``parse_feed`` and
+        ``parse_sitemap``, pure work on one fetched body.
         """
         if self.processes == 0 or self._closed:
             return function(*args, **kwargs)
